@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ackscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ackscope", targets: ["ackscope"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // The pure world: no Foundation, no I/O.
+        .target(
+            name: "DeliverySim",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
+        // Pure UI: state, update, panels drawing into a ScreenBuffer. Never imports ncurses.
+        .target(
+            name: "Dashboard",
+            dependencies: ["DeliverySim", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The only code that touches the terminal.
+        .target(name: "TerminalNcurses", dependencies: ["CNcursesw", "Dashboard"]),
+        .executableTarget(
+            name: "ackscope",
+            dependencies: [
+                "DeliverySim", "Dashboard", "TerminalNcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim"]),
+        .testTarget(name: "TerminalNcursesTests", dependencies: ["TerminalNcurses", "Dashboard"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

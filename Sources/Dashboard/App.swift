@@ -1,0 +1,360 @@
+import DeliverySim
+
+/// Everything the dashboard shows and remembers, advanced only by `press` and `advance`.
+///
+/// No clock and no terminal: the real-time loop feeds wall time in as `advance(byWallMicros:)`,
+/// tests feed it by hand, so a key-script test never sleeps.
+public struct App: Sendable {
+    public private(set) var settings: Settings
+    public private(set) var sim: Simulation
+    public private(set) var paused = false
+    /// Virtual seconds per wall second.
+    public private(set) var speed: Double = 1
+    public private(set) var selection = 0
+    public private(set) var showHelp = false
+    public private(set) var quitRequested = false
+    public let unicode: Bool
+    public let scenarioName: String?
+    public let themeNames: [String]
+    public private(set) var themeIndex = 0
+    /// Which lanes are shown, as indices into `sim.lanes`.
+    public private(set) var laneFilter = 0
+    public private(set) var lossStep = 1
+    /// The status line: what the last key did, in plain words.
+    public private(set) var status = "Press ? for every key and what it demonstrates."
+    public private(set) var log: [LogLine] = []
+    /// One sample per virtual second per lane: rates for the sparklines.
+    public private(set) var history: [[Sample]]
+    private var lastSampleAt: Micros = 0
+    private var lastCounters: [Counters]
+    private var seenNotables: [Int]
+    /// Fractional virtual time carried between frames so slow speeds still advance.
+    private var carryMicros: Double = 0
+
+    public static let speeds: [Double] = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
+    public static let lossSteps: [Int32] = [0, 10_000, 50_000, 200_000]
+    public static let sampleMicros: Micros = 1_000_000
+    public static let historyLength = 240
+    public static let logLength = 200
+
+    public struct LogLine: Equatable, Sendable {
+        /// The lanes it happened in; empty for a fault, which applies to every lane.
+        public var modes: [Mode]
+        public var notable: Notable
+        public var text: String {
+            let lanes = modes.isEmpty ? "all lanes" : modes.map(\.rawValue).joined(separator: "+")
+            return Format.seconds(notable.atMicros) + " " + lanes + " " + String(notable.line.drop { $0 != " " }.dropFirst())
+        }
+    }
+
+    /// Per-second deltas of the counters the sparklines show.
+    public struct Sample: Equatable, Sendable {
+        public var delivered = 0, redelivered = 0, duplicateEffects = 0, lost = 0, unacked = 0
+    }
+
+    public init(settings: Settings, unicode: Bool = true, scenarioName: String? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0) {
+        self.settings = settings
+        self.unicode = unicode
+        self.scenarioName = scenarioName
+        self.themeNames = themeNames.isEmpty ? ["default"] : themeNames
+        self.themeIndex = min(max(0, themeIndex), self.themeNames.count - 1)
+        sim = Simulation(settings: settings, recordNotables: true)
+        history = Array(repeating: [], count: settings.modes.count)
+        lastCounters = Array(repeating: Counters(), count: settings.modes.count)
+        seenNotables = Array(repeating: 0, count: settings.modes.count)
+        lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
+    }
+
+    // MARK: - Nodes and lanes
+
+    /// Producers, then the broker, then consumers: the order Tab walks.
+    public var nodes: [Node] {
+        (0..<settings.producers).map { Node.producer($0) } + [.broker] + (0..<settings.consumers).map { Node.consumer($0) }
+    }
+
+    public var selectedNode: Node { nodes[min(selection, nodes.count - 1)] }
+
+    /// Lane filters `m` cycles through: all, then each lane alone.
+    public var laneChoices: [[Int]] {
+        let all = Array(sim.lanes.indices)
+        return all.count > 1 ? [all] + all.map { [$0] } : [all]
+    }
+
+    public var shownLanes: [Int] { laneChoices[laneFilter % laneChoices.count] }
+
+    // MARK: - Input
+
+    /// Applies one key: every fault key calls the same action API as the headless runner,
+    /// at the current virtual time, and the simulation records it with that time.
+    public mutating func press(_ key: Key) {
+        if showHelp {
+            switch key {
+            case .character("q"): quitRequested = true
+            case .resize, .redraw: break
+            default: showHelp = false
+            }
+            return
+        }
+        switch key {
+        case .character("q"): quitRequested = true
+        case .character("?"): showHelp = true
+        case .character(" "):
+            paused.toggle()
+            status = paused ? "Paused: press . to process one event, space to resume." : "Running."
+        case .character("."):
+            if paused {
+                sim.stepOneEvent()
+                collect()
+                status = "One event: virtual time " + Format.seconds(sim.now) + "."
+            } else {
+                status = "Pause first (space), then . steps one event at a time."
+            }
+        case .character("+"), .character("="): changeSpeed(+1)
+        case .character("-"), .character("_"): changeSpeed(-1)
+        case .tab, .down, .right: selection = (selection + 1) % nodes.count
+        case .backTab, .up, .left: selection = (selection + nodes.count - 1) % nodes.count
+        case .character("c"): toggleCrash(selectedNode)
+        case .character("p"):
+            if case .producer = selectedNode { toggleCrash(selectedNode) } else { toggleCrash(.producer(0)) }
+        case .character("b"): toggleCrash(.broker)
+        case .character("x"): togglePartition(selectedNode)
+        case .character("a"): toggleOneWay(selectedNode)
+        case .character("h"):
+            act(.healAll, "Healed every link.")
+        case .character("l"):
+            lossStep = (lossStep + 1) % Self.lossSteps.count
+            let ppm = Self.lossSteps[lossStep]
+            act(.setLoss(nil, perMillion: ppm), "Loss on every link is now \(Format.percent(ppm)) each way.")
+        case .character("s"): toggleSlow(selectedNode)
+        case .character("d"): arm(.crashAfterEffect, selectedNode)
+        case .character("D"): arm(.crashAfterAck, selectedNode)
+        case .character("m"):
+            laneFilter = (laneFilter + 1) % laneChoices.count
+            status = "Showing " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ", ") + "."
+        case .character("t"):
+            themeIndex = (themeIndex + 1) % themeNames.count
+            status = "Theme: \(themeNames[themeIndex])."
+        case .character("r"): restart(seed: settings.seed)
+        case .character("R"):
+            var rng = PRNG(seed: settings.seed)
+            restart(seed: rng.next() % 1_000_000)
+        default:
+            break
+        }
+    }
+
+    /// Sets the speed (one of `speeds`; others snap to the nearest above).
+    public mutating func setSpeed(_ s: Double) {
+        speed = Self.speeds.first { $0 >= s } ?? Self.speeds.last!
+    }
+
+    public mutating func setStatus(_ text: String) { status = text }
+
+    private mutating func changeSpeed(_ direction: Int) {
+        let i = Self.speeds.firstIndex { $0 >= speed } ?? 3
+        speed = Self.speeds[max(0, min(Self.speeds.count - 1, i + direction))]
+        status = "Speed \(Self.speedText(speed)) (virtual time per wall second)."
+    }
+
+    public static func speedText(_ s: Double) -> String { JSON.number(s) + "x" }
+
+    private mutating func act(_ action: Action, _ words: String) {
+        sim.apply(action)
+        collect()
+        status = words
+    }
+
+    /// The lane whose node states and numbers the topology shows when only one fits: the
+    /// at-least-once lane if shown (its unacked counts are the window of doubt), else the first.
+    public var referenceLaneIndex: Int {
+        shownLanes.first { sim.lanes[$0].mode == .atLeastOnce } ?? shownLanes.first ?? 0
+    }
+
+    private var referenceLane: Lane { sim.lanes[referenceLaneIndex] }
+
+    private mutating func toggleCrash(_ node: Node) {
+        if referenceLane.state(of: node).up {
+            act(.crash(node), crashWords(node))
+        } else {
+            act(.restart(node), "Restarted \(node).")
+        }
+    }
+
+    private func crashWords(_ node: Node) -> String {
+        switch node {
+        case .consumer: "Crashed \(node): what it held in memory is gone; the broker redelivers unacked messages after the ack timeout (not at-most-once)."
+        case .producer: "Crashed \(node): it stops publishing; its outbox of unconfirmed messages waits for the restart."
+        case .broker: settings.durable ? "Crashed the durable broker: it keeps its messages and redelivers what was unacked." : "Crashed the transient broker: everything it held is gone."
+        }
+    }
+
+    private mutating func togglePartition(_ node: Node) {
+        let st = referenceLane.state(of: node)
+        if st.partitioned || st.oneWay {
+            act(.heal(node), "Healed \(node).")
+        } else {
+            act(.partition(node), "Partitioned \(node) both ways: nothing in or out, and the broker does not know.")
+        }
+    }
+
+    private mutating func toggleOneWay(_ node: Node) {
+        guard node != .broker else {
+            status = "Select a producer or consumer (Tab) to drop its acks one way."
+            return
+        }
+        let st = referenceLane.state(of: node)
+        if st.oneWay || st.partitioned {
+            act(.heal(node), "Healed \(node).")
+        } else {
+            act(.partitionOneWay(node), "One-way partition on \(node): deliveries still arrive, its acks are lost.")
+        }
+    }
+
+    private mutating func toggleSlow(_ node: Node) {
+        guard case .consumer = node else {
+            status = "Select a consumer (Tab) to make it slow."
+            return
+        }
+        if referenceLane.state(of: node).slow {
+            act(.unslow(node), "\(node) is back to normal speed.")
+        } else {
+            act(.slow(node), "\(node) now takes longer than the ack timeout: watch redeliveries pile up.")
+        }
+    }
+
+    private mutating func arm(_ trap: Trap, _ node: Node) {
+        guard case .consumer = node else {
+            status = "Select a consumer (Tab) to arm a window-of-doubt crash."
+            return
+        }
+        guard referenceLane.state(of: node).up else {
+            status = "\(node) is down; restart it first (c)."
+            return
+        }
+        switch trap {
+        case .crashAfterEffect:
+            act(.crashAfterEffect(node), "Armed: \(node) crashes after its next effect, before the ack.")
+        case .crashAfterAck:
+            act(.crashAfterAck(node), "Armed: \(node) crashes with its next message acked but not applied.")
+        }
+    }
+
+    private mutating func restart(seed: UInt64) {
+        settings.seed = seed
+        sim = Simulation(settings: settings, recordNotables: true)
+        history = Array(repeating: [], count: settings.modes.count)
+        lastCounters = Array(repeating: Counters(), count: settings.modes.count)
+        seenNotables = Array(repeating: 0, count: settings.modes.count)
+        lastSampleAt = 0
+        carryMicros = 0
+        log.removeAll()
+        lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
+        status = "Restarted with seed \(seed)."
+    }
+
+    // MARK: - Time
+
+    /// Advances virtual time by wall time × speed (nothing while paused).
+    public mutating func advance(byWallMicros wall: Micros) {
+        guard !paused, wall > 0 else { return }
+        // Never more than one wall second per frame, so a stalled terminal does not jump.
+        carryMicros += Double(min(wall, 1_000_000)) * speed
+        let whole = Micros(carryMicros)
+        carryMicros -= Double(whole)
+        advanceVirtual(by: whole)
+    }
+
+    /// Advances virtual time directly (tests and replays).
+    public mutating func advanceVirtual(by micros: Micros) {
+        guard micros > 0 else { return }
+        let target = sim.now + micros
+        while lastSampleAt + Self.sampleMicros <= target {
+            sim.advance(to: lastSampleAt + Self.sampleMicros)
+            lastSampleAt += Self.sampleMicros
+            sample()
+        }
+        sim.advance(to: target)
+        collect()
+    }
+
+    private mutating func sample() {
+        for (i, lane) in sim.lanes.enumerated() {
+            let c = lane.counters, p = lastCounters[i]
+            history[i].append(Sample(delivered: c.delivered - p.delivered, redelivered: c.redelivered - p.redelivered,
+                                     duplicateEffects: c.duplicateEffects - p.duplicateEffects, lost: c.lost - p.lost,
+                                     unacked: c.unacked))
+            if history[i].count > Self.historyLength { history[i].removeFirst(history[i].count - Self.historyLength) }
+            lastCounters[i] = c
+        }
+        collect()
+    }
+
+    /// Pulls new notable events from the lanes into the log, rate-limited per kind.
+    private mutating func collect() {
+        var fresh: [LogLine] = []
+        for (i, lane) in sim.lanes.enumerated() {
+            let newCount = lane.notableCount - seenNotables[i]
+            guard newCount > 0 else { continue }
+            seenNotables[i] = lane.notableCount
+            let items = lane.notables.suffix(min(newCount, lane.notables.count))
+            var perKind: [Notable.Kind: Int] = [:]
+            var skipped: [(Notable.Kind, Int, Micros)] = []
+            for n in items {
+                if n.kind == .fault {
+                    // Faults are the same in every lane: log them once.
+                    if i == 0 { fresh.append(LogLine(modes: [], notable: n)) }
+                    continue
+                }
+                let seen = perKind[n.kind, default: 0]
+                perKind[n.kind] = seen + 1
+                if seen < 3 {
+                    fresh.append(LogLine(modes: [lane.mode], notable: n))
+                } else if let k = skipped.firstIndex(where: { $0.0 == n.kind }) {
+                    skipped[k].1 += 1
+                    skipped[k].2 = n.atMicros
+                } else {
+                    skipped.append((n.kind, 1, n.atMicros))
+                }
+            }
+            for (kind, count, at) in skipped {
+                fresh.append(LogLine(modes: [lane.mode], notable: Notable(atMicros: at, kind: kind, message: nil, node: nil,
+                                                                        text: "… and \(count) more \(Self.kindWords(kind))")))
+            }
+        }
+        guard !fresh.isEmpty else { return }
+        // Stable by time, so lanes interleave the way things happened.
+        let ordered = fresh.enumerated().sorted { a, b in
+            a.element.notable.atMicros < b.element.notable.atMicros
+                || (a.element.notable.atMicros == b.element.notable.atMicros && a.offset < b.offset)
+        }.map(\.element)
+        // The same thing in several lanes at the same instant is one line naming them all.
+        var merged: [LogLine] = []
+        for line in ordered {
+            if let k = merged.lastIndex(where: { $0.notable == line.notable && !$0.modes.isEmpty }),
+               merged[k].notable.atMicros == line.notable.atMicros, !line.modes.isEmpty {
+                merged[k].modes += line.modes
+            } else {
+                merged.append(line)
+            }
+        }
+        log.append(contentsOf: merged)
+        if log.count > Self.logLength { log.removeFirst(log.count - Self.logLength) }
+    }
+
+    static func kindWords(_ k: Notable.Kind) -> String {
+        switch k {
+        case .fault: "faults"
+        case .redelivery: "redeliveries"
+        case .duplicateDelivery: "duplicate deliveries"
+        case .duplicateEffect: "duplicate effects"
+        case .suppressed: "suppressed duplicates"
+        case .lost: "losses"
+        case .deadLettered: "dead letters"
+        case .outOfOrder: "out-of-order effects"
+        case .ackDropped: "dropped acks"
+        case .confirmDropped: "dropped confirms"
+        case .retry: "producer retries"
+        case .crashTrap: "trap crashes"
+        }
+    }
+}

@@ -1,0 +1,298 @@
+import DeliverySim
+
+/// Drawing: pure functions from the app state to cells. No terminal here.
+extension App {
+    public static let minWidth = 80
+    public static let minHeight = 24
+
+    public var glyphs: Glyphs { unicode ? .unicode : .ascii }
+
+    /// The whole screen at `width` × `height`.
+    public func render(width: Int, height: Int) -> ScreenBuffer {
+        var buf = ScreenBuffer(width: width, height: height)
+        guard width >= Self.minWidth, height >= Self.minHeight else {
+            drawTooSmall(&buf)
+            return buf
+        }
+        drawHeader(&buf, y: 0)
+        let laneHeight = Self.laneRows.count + 6
+        let laneWidth = laneBoxWidth(total: width)
+        drawLanes(&buf, x: 0, y: 1, width: laneWidth, height: laneHeight)
+        drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
+        let logTop = 1 + laneHeight
+        drawLog(&buf, x: 0, y: logTop, width: width, height: height - logTop - 2)
+        buf.put(status, x: 1, y: height - 2, role: .dim, maxWidth: width - 2)
+        drawFooter(&buf, y: height - 1)
+        if showHelp { drawHelp(&buf) }
+        return buf
+    }
+
+    // MARK: - Pieces
+
+    func drawTooSmall(_ buf: inout ScreenBuffer) {
+        let line = "Terminal too small: \(buf.width)x\(buf.height), needs \(Self.minWidth)x\(Self.minHeight)"
+        let y = max(0, buf.height / 2 - 1)
+        buf.put(line, x: max(0, (buf.width - line.count) / 2), y: y, role: .warning)
+        let hint = "enlarge the window, or press q to quit"
+        buf.put(hint, x: max(0, (buf.width - hint.count) / 2), y: y + 1, role: .dim)
+    }
+
+    func drawHeader(_ buf: inout ScreenBuffer, y: Int) {
+        buf.fill(x: 0, y: y, width: buf.width, height: 1, role: .header)
+        var x = buf.put(" ackscope ", x: 0, y: y, role: .title)
+        var parts = ["seed \(settings.seed)", "t " + Format.seconds(sim.now), "speed " + Self.speedText(speed)]
+        if shownLanes.count != sim.lanes.count { parts.append("lanes: " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ",")) }
+        for p in parts { x = buf.put(" " + p + " ", x: x, y: y, role: .header) }
+        if paused { x = buf.put(" PAUSED ", x: x + 1, y: y, role: .paused) }
+        if let scenarioName { x = buf.put(" scenario: " + scenarioName + " ", x: x + 1, y: y, role: .header) }
+        let right = "theme " + themeNames[themeIndex] + " "
+        if x + right.count + 1 < buf.width { buf.put(right, x: buf.width - right.count, y: y, role: .dim) }
+    }
+
+    func drawBox(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, title: String) {
+        guard width >= 2, height >= 2 else { return }
+        let g = glyphs
+        buf[x, y] = Cell(g.topLeft, .border)
+        buf[x + width - 1, y] = Cell(g.topRight, .border)
+        buf[x, y + height - 1] = Cell(g.bottomLeft, .border)
+        buf[x + width - 1, y + height - 1] = Cell(g.bottomRight, .border)
+        buf.fill(x: x + 1, y: y, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
+        buf.fill(x: x + 1, y: y + height - 1, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
+        buf.fill(x: x, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
+        buf.fill(x: x + width - 1, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
+        buf.put(" " + title + " ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+    }
+
+    /// The counters rows of the lanes panel: label, JSON name, role when non-zero.
+    static var laneRows: [(String, KeyPath<Counters, Int>, StyleRole)] { [
+        ("in flight", \.inFlight, .stateInFlight),
+        ("unacked", \.unacked, .stateUnacked),
+        ("ready", \.ready, .stateReady),
+        ("delivered", \.delivered, .text),
+        ("redelivered", \.redelivered, .stateRedelivered),
+        ("dup deliveries", \.duplicateDeliveries, .stateDuplicate),
+        ("dup effects", \.duplicateEffects, .stateDuplicate),
+        ("suppressed", \.duplicatesSuppressed, .ok),
+        ("lost", \.lost, .stateLost),
+        ("dead-lettered", \.deadLettered, .stateDeadLettered),
+        ("out of order", \.outOfOrder, .stateOutOfOrder),
+        ("processed", \.processed, .text),
+    ] }
+
+    static let labelWidth = 15
+
+    func laneBoxWidth(total: Int) -> Int {
+        let n = max(1, shownLanes.count)
+        let col = max(14, min(22, (total * 62 / 100 - Self.labelWidth - 2) / n))
+        return min(total - 21, 2 + Self.labelWidth + n * col)
+    }
+
+    /// A lane's name in `width` columns: "effectively-once" becomes "eff-once" when narrow.
+    static func laneName(_ mode: Mode, width: Int) -> String {
+        mode.rawValue.count <= width ? mode.rawValue : (mode == .effectivelyOnce ? "eff-once" : String(mode.rawValue.prefix(width)))
+    }
+
+    static func laneRole(_ mode: Mode) -> StyleRole {
+        switch mode {
+        case .atMostOnce: .laneAtMostOnce
+        case .atLeastOnce: .laneAtLeastOnce
+        case .effectivelyOnce: .laneEffectivelyOnce
+        }
+    }
+
+    /// One line on what a lane's numbers say: the symbol and colour never stand alone.
+    func verdict(_ lane: Lane, width: Int) -> (String, StyleRole) {
+        let c = lane.counters, g = glyphs
+        if c.lost > 0 { return (g.bad + " LOST \(c.lost)", .stateLost) }
+        if c.duplicateEffects > 0 { return (g.warn + " DUP \(c.duplicateEffects)", .stateDuplicate) }
+        if c.outOfOrder > 0 { return (g.warn + " ORDER \(c.outOfOrder)", .stateOutOfOrder) }
+        if c.deadLettered > 0 { return (g.warn + " DLQ \(c.deadLettered)", .stateDeadLettered) }
+        return (g.ok + (width >= 14 ? " exact so far" : " exact"), .ok)
+    }
+
+    func drawLanes(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
+        drawBox(&buf, x: x, y: y, width: width, height: height, title: "lanes: same seed, same faults, different guarantee")
+        let lanes = shownLanes.map { sim.lanes[$0] }
+        let col = (width - 2 - Self.labelWidth) / max(1, lanes.count)
+        let x0 = x + 1 + Self.labelWidth
+        var row = y + 1
+        for (i, lane) in lanes.enumerated() {
+            buf.put(Format.leftPad(Self.laneName(lane.mode, width: col - 1), col - 1), x: x0 + i * col, y: row, role: Self.laneRole(lane.mode), maxWidth: col)
+        }
+        row += 1
+        buf.put("verdict", x: x + 2, y: row, role: .dim)
+        for (i, lane) in lanes.enumerated() {
+            let (text, role) = verdict(lane, width: col - 1)
+            buf.put(Format.leftPad(text, col - 1), x: x0 + i * col, y: row, role: role, maxWidth: col)
+        }
+        row += 1
+        for (label, path, role) in Self.laneRows {
+            buf.put(label, x: x + 2, y: row, role: .text, maxWidth: Self.labelWidth - 1)
+            for (i, lane) in lanes.enumerated() {
+                let v = lane.counters[keyPath: path]
+                buf.put(Format.leftPad(String(v), col - 1), x: x0 + i * col, y: row, role: v == 0 ? .dim : role, maxWidth: col)
+            }
+            row += 1
+        }
+        let sparks: [(String, KeyPath<Sample, Int>)] = [("delivered/s", \.delivered), ("redelivered/s", \.redelivered),
+                                                         ("lost+dup/s", \.lossAndDuplicates)]
+        for (label, path) in sparks where row < y + height - 1 {
+            buf.put(label, x: x + 2, y: row, role: .dim, maxWidth: Self.labelWidth - 1)
+            for (i, laneIndex) in shownLanes.enumerated() {
+                drawSpark(&buf, x: x0 + i * col + 1, y: row, width: col - 2, values: history[laneIndex].map { $0[keyPath: path] })
+            }
+            row += 1
+        }
+    }
+
+    func drawSpark(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, values: [Int]) {
+        guard width > 0 else { return }
+        let shown = values.suffix(width)
+        let top = max(1, shown.max() ?? 1)
+        let levels = glyphs.spark
+        var cx = x + width - shown.count
+        for v in shown {
+            let level = v <= 0 ? 0 : max(1, min(levels.count - 1, (v * (levels.count - 1) + top - 1) / top))
+            buf[cx, y] = Cell(levels[level], level * 2 > levels.count - 1 ? .sparkHigh : .sparkLow)
+            cx += 1
+        }
+    }
+
+    func nodeWords(_ st: NodeState) -> (String, String, StyleRole) {
+        let g = glyphs
+        if !st.up { return (g.crashed, "CRASHED", .nodeCrashed) }
+        if st.partitioned { return (g.partitioned, "PARTITIONED", .nodePartitioned) }
+        if st.oneWay { return (g.oneWay, "ACKS LOST", .nodeOneWay) }
+        if st.slow { return (g.slow, "SLOW", .nodeSlow) }
+        return (g.up, "up", .nodeUp)
+    }
+
+    func drawTopology(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
+        drawBox(&buf, x: x, y: y, width: width, height: height, title: "topology")
+        let lanes = shownLanes.map { sim.lanes[$0] }
+        let ref = sim.lanes[referenceLaneIndex]
+        let inner = width - 2
+        // Three densities: state only; the first shown lane's numbers; every lane's.
+        let wide = inner >= 52
+        let medium = inner >= 34
+        let rows = height - 2
+        var list = nodes.enumerated().map { ($0.offset, $0.element) }
+        // Keep the selection visible when there are more nodes than rows.
+        if list.count > rows {
+            let start = max(0, min(selection - rows / 2, list.count - rows))
+            list = Array(list[start..<(start + rows)])
+        }
+        func joined(_ f: (Lane) -> Int) -> String {
+            wide ? lanes.map { String(f($0)) }.joined(separator: "/") : String(f(ref))
+        }
+        for (k, (index, node)) in list.enumerated() {
+            let row = y + 1 + k
+            let st = ref.state(of: node)
+            let (symbol, word, role) = nodeWords(st)
+            var cx = x + 1
+            cx = buf.put(index == selection ? String(glyphs.selected) : " ", x: cx, y: row, role: .selection)
+            cx = buf.put(Format.rightPad(node.short, 7), x: cx, y: row, role: index == selection ? .selection : .text)
+            cx = buf.put(symbol + " ", x: cx, y: row, role: role)
+            var label = word
+            if let trap = st.trap { label += trap == .crashAfterEffect ? " d" : " D" }
+            cx = buf.put(Format.rightPad(label, medium ? 12 : 10), x: cx, y: row, role: role, maxWidth: x + width - 1 - cx)
+            guard medium else { continue }
+            let detail: String
+            switch node {
+            case .broker:
+                detail = "ready " + joined { $0.state(of: node).held } + "  unacked " + joined { $0.state(of: node).unacked }
+            case .producer:
+                detail = "sent " + String(st.processed) + "  unconfirmed " + joined { $0.state(of: node).unacked }
+            case .consumer:
+                detail = "unacked " + joined { $0.state(of: node).unacked } + "  done " + joined { $0.state(of: node).processed }
+            }
+            buf.put(detail, x: cx, y: row, role: .dim, maxWidth: x + width - 1 - cx)
+        }
+        if medium && list.count + 2 <= rows {
+            let legend = wide ? "numbers: " + lanes.map { Self.laneName($0.mode, width: 16) }.joined(separator: " / ")
+                              : "numbers: " + ref.mode.rawValue + " lane"
+            buf.put(legend, x: x + 2, y: y + height - 2, role: .dim, maxWidth: width - 4)
+        }
+    }
+
+    static func logRole(_ kind: Notable.Kind) -> StyleRole {
+        switch kind {
+        case .fault: .warning
+        case .redelivery, .retry: .stateRedelivered
+        case .duplicateDelivery, .duplicateEffect: .stateDuplicate
+        case .suppressed: .ok
+        case .lost: .stateLost
+        case .deadLettered: .stateDeadLettered
+        case .outOfOrder: .stateOutOfOrder
+        case .ackDropped, .confirmDropped: .stateUnacked
+        case .crashTrap: .nodeCrashed
+        }
+    }
+
+    func drawLog(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
+        guard height >= 2 else { return }
+        buf.fill(x: x, y: y, width: width, height: 1, scalar: glyphs.horizontal, role: .border)
+        buf.put(" events: faults, redeliveries, duplicates, losses ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+        let rows = height - 1
+        let shownModes = Set(shownLanes.map { sim.lanes[$0].mode })
+        let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }.suffix(rows)
+        if lines.isEmpty {
+            buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
+        }
+        for (k, line) in lines.enumerated() {
+            buf.put(line.text, x: x + 1, y: y + 1 + k, role: Self.logRole(line.notable.kind), maxWidth: width - 2)
+        }
+    }
+
+    /// Every key with one line on what it demonstrates.
+    public static let keyHelp: [(String, String)] = [
+        ("q", "quit (Ctrl-C too)"),
+        ("?", "this help; any key closes it"),
+        ("space", "pause / resume virtual time"),
+        (".", "while paused: process exactly one event"),
+        ("+ / -", "speed 0.1x to 1000x"),
+        ("Tab / arrows", "select a node (producers, broker, consumers)"),
+        ("c", "crash / restart the selected node: in-memory work is lost"),
+        ("p", "crash / restart a producer: its outbox waits, nothing published"),
+        ("b", "crash / restart the broker: durable keeps, transient loses"),
+        ("x", "partition / heal the selected node, both ways"),
+        ("a", "one-way partition: deliveries arrive, acks lost: redelivery"),
+        ("h", "heal every link"),
+        ("l", "cycle loss on every link: 0%, 1%, 5%, 20%"),
+        ("s", "slow consumer: processing outlasts the ack timeout"),
+        ("d", "crash after the next effect, before its ack: a duplicate"),
+        ("D", "crash after the ack, before the effect: a loss at-most-once"),
+        ("m", "choose which lanes are shown"),
+        ("t", "next colour theme"),
+        ("r / R", "restart with the same seed / a new seed"),
+    ]
+
+    func drawHelp(_ buf: inout ScreenBuffer) {
+        let w = min(buf.width - 4, 84)
+        let h = min(buf.height - 2, Self.keyHelp.count + 4)
+        let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
+        buf.fill(x: x, y: y, width: w, height: h, role: .text)
+        drawBox(&buf, x: x, y: y, width: w, height: h, title: "keys: each one is a fault or a view")
+        for (k, (key, what)) in Self.keyHelp.prefix(h - 4).enumerated() {
+            buf.put(key, x: x + 2, y: y + 1 + k, role: .footerKey)
+            buf.put(what, x: x + 16, y: y + 1 + k, role: .text, maxWidth: w - 18)
+        }
+        buf.put("Exactly-once delivery does not exist: watch the lanes disagree.", x: x + 2, y: y + h - 2, role: .dim, maxWidth: w - 4)
+    }
+
+    func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
+        let items: [(String, String)] = [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
+                                         ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"),
+                                         ("l", "loss"), ("s", "slow"), ("h", "heal")]
+        var x = 0
+        for (key, what) in items {
+            if x + key.count + what.count + 2 > buf.width { break }
+            x = buf.put(key, x: x, y: y, role: .footerKey)
+            x = buf.put(" " + what + " ", x: x, y: y, role: .dim)
+        }
+    }
+}
+
+extension App.Sample {
+    var lossAndDuplicates: Int { lost + duplicateEffects }
+}

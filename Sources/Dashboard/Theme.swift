@@ -1,0 +1,539 @@
+import TOMLKit
+
+/// The sixteen basic terminal colours, by their ANSI index.
+///
+/// A theme that uses these follows the user's own terminal palette in every colour depth,
+/// which is why the default theme is written with them.
+public enum NamedColor: UInt8, CaseIterable, Sendable, Hashable {
+    case black = 0, red, green, yellow, blue, magenta, cyan, white
+    case brightBlack, brightRed, brightGreen, brightYellow, brightBlue, brightMagenta, brightCyan, brightWhite
+
+    /// The name used in theme files (snake_case).
+    public var key: String {
+        switch self {
+        case .black: "black"
+        case .red: "red"
+        case .green: "green"
+        case .yellow: "yellow"
+        case .blue: "blue"
+        case .magenta: "magenta"
+        case .cyan: "cyan"
+        case .white: "white"
+        case .brightBlack: "bright_black"
+        case .brightRed: "bright_red"
+        case .brightGreen: "bright_green"
+        case .brightYellow: "bright_yellow"
+        case .brightBlue: "bright_blue"
+        case .brightMagenta: "bright_magenta"
+        case .brightCyan: "bright_cyan"
+        case .brightWhite: "bright_white"
+        }
+    }
+}
+
+/// A colour as a theme names it; the terminal layer maps it to what the terminal can show.
+public enum ColorSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The terminal's own foreground or background (transparent background).
+    case terminalDefault
+    case rgb(UInt8, UInt8, UInt8)
+    /// An xterm 256-colour palette index.
+    case palette(UInt8)
+    case named(NamedColor)
+
+    /// Parses a theme-file string: `#rrggbb`, `default`, or a basic colour name.
+    ///
+    /// Integers (palette indices) are not strings in TOML, so they are handled by the parser.
+    public init?(parsing text: String) {
+        let lower = text.lowercased()
+        if lower == "default" {
+            self = .terminalDefault
+            return
+        }
+        if lower.hasPrefix("#") {
+            let hex = Array(lower.utf8.dropFirst())
+            guard hex.count == 6 else { return nil }
+            var bytes: [UInt8] = []
+            for i in stride(from: 0, to: 6, by: 2) {
+                guard let hi = Self.hexValue(hex[i]), let lo = Self.hexValue(hex[i + 1]) else { return nil }
+                bytes.append(hi << 4 | lo)
+            }
+            self = .rgb(bytes[0], bytes[1], bytes[2])
+            return
+        }
+        guard let named = NamedColor.allCases.first(where: { $0.key == lower }) else { return nil }
+        self = .named(named)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
+    /// The theme-file spelling: `"#88c0d0"`, `"default"`, `"bright_red"`, or `42`.
+    public var description: String {
+        switch self {
+        case .terminalDefault: return "default"
+        case .rgb(let r, let g, let b):
+            let digits = Array("0123456789abcdef")
+            var s = "#"
+            for byte in [r, g, b] {
+                s.append(digits[Int(byte >> 4)])
+                s.append(digits[Int(byte & 0xF)])
+            }
+            return s
+        case .palette(let n): return String(n)
+        case .named(let n): return n.key
+        }
+    }
+}
+
+/// How one role is drawn: colours and attributes.
+///
+/// Attributes matter as much as colour: with `NO_COLOR` or a monochrome theme they are
+/// all that is left, so states keep distinct attributes in every shipped theme.
+public struct RoleStyle: Equatable, Hashable, Sendable {
+    public var fg: ColorSpec
+    public var bg: ColorSpec
+    public var bold: Bool
+    public var dim: Bool
+    public var underline: Bool
+    public var reverse: Bool
+
+    public init(
+        fg: ColorSpec = .terminalDefault, bg: ColorSpec = .terminalDefault,
+        bold: Bool = false, dim: Bool = false, underline: Bool = false, reverse: Bool = false
+    ) {
+        self.fg = fg
+        self.bg = bg
+        self.bold = bold
+        self.dim = dim
+        self.underline = underline
+        self.reverse = reverse
+    }
+
+    /// The same attributes with both colours set to the terminal's default.
+    public var withoutColor: RoleStyle {
+        RoleStyle(bold: bold, dim: dim, underline: underline, reverse: reverse)
+    }
+}
+
+/// A named mapping from every `StyleRole` to a `RoleStyle`.
+///
+/// `Theme.defaultDark` is the schema (btop's `Default_theme`): every role has a default in
+/// code, and a theme file only overrides what it names.
+public struct Theme: Equatable, Sendable {
+    public var name: String
+    /// Indexed by `StyleRole.rawValue` (the enum's raw values are 0, 1, 2, ... in order).
+    private var styles: [RoleStyle]
+
+    /// A theme whose every role is drawn in `style(role)`.
+    public init(name: String, style: (StyleRole) -> RoleStyle) {
+        self.name = name
+        let count = (StyleRole.allCases.map { Int($0.rawValue) }.max() ?? -1) + 1
+        var styles = Array(repeating: RoleStyle(), count: count)
+        for role in StyleRole.allCases { styles[Int(role.rawValue)] = style(role) }
+        self.styles = styles
+    }
+
+    public subscript(role: StyleRole) -> RoleStyle {
+        get { styles[Int(role.rawValue)] }
+        set { styles[Int(role.rawValue)] = newValue }
+    }
+
+    /// The same theme with every colour removed: attributes only (`NO_COLOR`, `--no-color`).
+    public var withoutColor: Theme {
+        Theme(name: name) { self[$0].withoutColor }
+    }
+
+    /// The built-in dark theme; `Themes/default.toml` spells out the same values.
+    ///
+    /// Written with the sixteen basic colours so it follows the user's terminal palette in
+    /// any colour depth. Message and node states each get a distinct set of attributes, so
+    /// they stay apart without colour; the UI adds symbols on top.
+    public static let defaultDark = Theme(name: "default") { role in
+        switch role {
+        case .text: RoleStyle()
+        case .dim: RoleStyle(dim: true)
+        case .border: RoleStyle(fg: .named(.brightBlack))
+        case .title: RoleStyle(fg: .named(.brightCyan), bold: true)
+        case .selection: RoleStyle(reverse: true)
+        case .footerKey: RoleStyle(fg: .named(.brightYellow), bold: true)
+        case .header: RoleStyle(fg: .named(.brightWhite), bold: true, underline: true)
+        case .paused: RoleStyle(fg: .named(.yellow), bold: true, reverse: true)
+        case .warning: RoleStyle(fg: .named(.brightYellow), bold: true)
+        case .ok: RoleStyle(fg: .named(.green))
+        case .laneAtMostOnce: RoleStyle(fg: .named(.brightMagenta), bold: true)
+        case .laneAtLeastOnce: RoleStyle(fg: .named(.brightYellow), bold: true)
+        case .laneEffectivelyOnce: RoleStyle(fg: .named(.brightCyan), bold: true)
+        // Message states: attributes distinct pairwise (none, dim, bold, underline,
+        // bold+underline, bold+reverse, reverse, dim+underline).
+        case .stateReady: RoleStyle(fg: .named(.brightBlue))
+        case .stateInFlight: RoleStyle(fg: .named(.cyan), dim: true)
+        case .stateUnacked: RoleStyle(fg: .named(.yellow), bold: true)
+        case .stateRedelivered: RoleStyle(fg: .named(.magenta), underline: true)
+        case .stateDuplicate: RoleStyle(fg: .named(.brightMagenta), bold: true, underline: true)
+        case .stateLost: RoleStyle(fg: .named(.brightRed), bold: true, reverse: true)
+        case .stateDeadLettered: RoleStyle(fg: .named(.red), reverse: true)
+        case .stateOutOfOrder: RoleStyle(fg: .named(.brightYellow), dim: true, underline: true)
+        // Node states: none, bold+reverse, bold, underline, dim.
+        case .nodeUp: RoleStyle(fg: .named(.green))
+        case .nodeCrashed: RoleStyle(fg: .named(.brightRed), bold: true, reverse: true)
+        case .nodePartitioned: RoleStyle(fg: .named(.yellow), bold: true)
+        case .nodeOneWay: RoleStyle(fg: .named(.yellow), underline: true)
+        case .nodeSlow: RoleStyle(fg: .named(.blue), dim: true)
+        case .sparkLow: RoleStyle(fg: .named(.cyan))
+        case .sparkHigh: RoleStyle(fg: .named(.brightYellow), bold: true)
+        }
+    }
+
+    /// Message-state roles; no two share a set of attributes in a shipped theme.
+    public static let messageStateRoles: [StyleRole] = [
+        .stateReady, .stateInFlight, .stateUnacked, .stateRedelivered, .stateDuplicate,
+        .stateLost, .stateDeadLettered, .stateOutOfOrder,
+    ]
+
+    /// Node-state roles; no two share a set of attributes in a shipped theme.
+    public static let nodeStateRoles: [StyleRole] = [
+        .nodeUp, .nodeCrashed, .nodePartitioned, .nodeOneWay, .nodeSlow,
+    ]
+}
+
+// MARK: - Theme files (TOML)
+
+/// A problem in a theme file that did not stop it loading: the default was kept.
+public struct ThemeWarning: Equatable, Sendable, CustomStringConvertible {
+    public var fileName: String
+    /// 1-based line where the key appears (found by scanning the text).
+    public var line: Int
+    /// Dotted key path, e.g. `roles.ready.fg`.
+    public var key: String
+    public var message: String
+
+    public init(fileName: String, line: Int, key: String, message: String) {
+        self.fileName = fileName
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "\(fileName):\(line): \(key): \(message); default kept" }
+}
+
+/// A theme file that cannot be used at all (not TOML).
+public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var fileName: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(fileName: String, line: Int, column: Int, message: String) {
+        self.fileName = fileName
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(fileName):\(line):\(column): \(message)" }
+}
+
+/// A theme read from a file, with what was wrong but survivable in it.
+public struct ParsedTheme: Equatable, Sendable {
+    public var theme: Theme
+    public var warnings: [ThemeWarning]
+}
+
+extension Theme {
+    /// Keys of a role's table in a theme file.
+    public static let styleFieldKeys = ["fg", "bg", "bold", "dim", "underline", "reverse"]
+
+    /// Reads a theme file's text over `base`; pure (no I/O), never crashes.
+    ///
+    /// Layout:
+    /// ```toml
+    /// name = "Nord"
+    /// description = "Arctic, north-bluish"   # optional
+    /// [roles]
+    /// ready = { fg = "#88c0d0", bg = "default", bold = true }
+    /// lost = "bright_red"                     # shorthand for { fg = ... }
+    /// ```
+    /// Fields a role omits keep `base`'s value. Unknown keys and bad values become warnings
+    /// naming file, line and key; text that is not TOML throws with file:line:column.
+    public static func parse(text: String, fileName: String, base: Theme = .defaultDark) throws(ThemeError) -> ParsedTheme {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ThemeError(
+                fileName: fileName, line: error.source.begin.line, column: error.source.begin.column,
+                message: "not valid TOML: \(error.description)")
+        } catch {
+            throw ThemeError(fileName: fileName, line: 1, column: 1, message: "not valid TOML: \(error)")
+        }
+
+        let locator = TOMLLineLocator(text: text)
+        var warnings: [ThemeWarning] = []
+        func warn(_ path: [String], _ message: String) {
+            warnings.append(
+                ThemeWarning(
+                    fileName: fileName, line: locator.line(of: path), key: path.joined(separator: "."),
+                    message: message))
+        }
+
+        var theme = base
+        theme.name = Self.stem(of: fileName)
+        let rolesByKey = Dictionary(uniqueKeysWithValues: StyleRole.allCases.map { ($0.key, $0) })
+
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            switch key {
+            case "name":
+                if let name = value.string, !name.isEmpty { theme.name = name } else { warn([key], "expected a non-empty string") }
+            case "description":
+                if value.string == nil { warn([key], "expected a string") }
+            case "roles":
+                guard let roles = value.table else {
+                    warn([key], "expected a table of roles ([roles])")
+                    continue
+                }
+                for roleKey in roles.keys {
+                    guard let roleValue = roles[roleKey] else { continue }
+                    guard let role = rolesByKey[roleKey] else {
+                        let hint = Self.closest(to: roleKey, among: StyleRole.allCases.map(\.key))
+                            .map { "did you mean \"\($0)\"?" } ?? "Themes/default.toml lists every role"
+                        warn(["roles", roleKey], "unknown role (\(hint))")
+                        continue
+                    }
+                    var style = theme[role]
+                    if let roleTable = roleValue.table {
+                        for field in roleTable.keys {
+                            guard let fieldValue = roleTable[field] else { continue }
+                            let path = ["roles", roleKey, field]
+                            switch field {
+                            case "fg", "bg":
+                                guard let color = Self.color(from: fieldValue) else {
+                                    warn(path, "bad colour \(fieldValue.debugDescription) (expected \"#rrggbb\", 0-255, a colour name or \"default\")")
+                                    continue
+                                }
+                                if field == "fg" { style.fg = color } else { style.bg = color }
+                            case "bold", "dim", "underline", "reverse":
+                                guard let flag = fieldValue.bool else {
+                                    warn(path, "expected true or false")
+                                    continue
+                                }
+                                switch field {
+                                case "bold": style.bold = flag
+                                case "dim": style.dim = flag
+                                case "underline": style.underline = flag
+                                default: style.reverse = flag
+                                }
+                            default:
+                                warn(path, "unknown field (expected \(styleFieldKeys.joined(separator: ", ")))")
+                            }
+                        }
+                    } else if let color = Self.color(from: roleValue) {
+                        style.fg = color
+                    } else {
+                        warn(["roles", roleKey], "bad value \(roleValue.debugDescription) (expected a colour or a table like { fg = \"#rrggbb\", bold = true })")
+                        continue
+                    }
+                    theme[role] = style
+                }
+            default:
+                warn([key], "unknown key (expected name, description, roles)")
+            }
+        }
+        warnings.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+        return ParsedTheme(theme: theme, warnings: warnings)
+    }
+
+    /// The `description` string of a theme file, if it has one; for listings.
+    public static func description(inThemeText text: String) -> String? {
+        (try? TOMLTable(string: text))?["description"]?.string
+    }
+
+    /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            if a.isEmpty { return b.count }
+            if b.isEmpty { return a.count }
+            var row = Array(0...b.count)
+            for i in 1...a.count {
+                var diagonal = row[0]
+                row[0] = i
+                for j in 1...b.count {
+                    let above = row[j]
+                    row[j] = min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    diagonal = above
+                }
+            }
+            return row[b.count]
+        }
+        let target = Array(word.lowercased())
+        var best: (word: String, distance: Int)? = nil
+        for candidate in candidates {
+            let d = distance(target, Array(candidate))
+            if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
+        }
+        return best?.word
+    }
+
+    private static func color(from value: TOMLValueConvertible) -> ColorSpec? {
+        if let text = value.string { return ColorSpec(parsing: text) }
+        if let index = value.int, (0...255).contains(index) { return .palette(UInt8(index)) }
+        return nil
+    }
+
+    /// `Themes/nord.toml` -> `nord`.
+    static func stem(of fileName: String) -> String {
+        var name = Substring(fileName)
+        if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
+        if name.hasSuffix(".toml") { name = name.dropLast(5) }
+        return name.isEmpty ? fileName : String(name)
+    }
+
+    /// The theme as a TOML theme file that `parse` reads back to the same theme.
+    public func tomlText(description: String? = nil) -> String {
+        var out = "name = \(Self.quoted(name))\n"
+        if let description { out += "description = \(Self.quoted(description))\n" }
+        out += "\n[roles]\n"
+        for role in StyleRole.allCases {
+            let style = self[role]
+            // Every field spelled out: a reader of the file may use another base.
+            let fields = [
+                "fg = \(Self.tomlColor(style.fg))", "bg = \(Self.tomlColor(style.bg))", "bold = \(style.bold)",
+                "dim = \(style.dim)", "underline = \(style.underline)", "reverse = \(style.reverse)",
+            ]
+            out += "\(role.key) = { \(fields.joined(separator: ", ")) }\n"
+        }
+        return out
+    }
+
+    private static func tomlColor(_ spec: ColorSpec) -> String {
+        if case .palette(let n) = spec { return String(n) }
+        return quoted(spec.description)
+    }
+
+    private static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Finds the line of a dotted key in TOML text, for warnings.
+///
+/// TOMLKit does not report where a value came from, so this scans the text: each line gets
+/// a key path (its table header plus its own dotted key), and the line whose path best
+/// matches the wanted one wins. Inline tables (`ready = { fg = ... }`) match their fields.
+struct TOMLLineLocator {
+    private struct Line {
+        var path: [String]
+        var text: String
+    }
+
+    private var lines: [Line] = []
+
+    init(text: String) {
+        var header: [String] = []
+        var number = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let content = Self.stripComment(String(raw)).trimmingWhitespace()
+            if content.hasPrefix("[") {
+                var inner = Substring(content)
+                while inner.first == "[" { inner = inner.dropFirst() }
+                if let end = inner.firstIndex(of: "]") { inner = inner[..<end] }
+                header = Self.splitKey(String(inner))
+                lines.append(Line(path: header, text: content))
+            } else if let eq = content.firstIndex(of: "=") {
+                let key = Self.splitKey(String(content[..<eq]))
+                lines.append(Line(path: header + key, text: content))
+            } else {
+                lines.append(Line(path: [], text: content))
+            }
+        }
+    }
+
+    /// 1-based line of `path`, or of its longest matched prefix; 1 if nothing matches.
+    func line(of path: [String]) -> Int {
+        var best = (score: 0, line: 1)
+        for (index, line) in lines.enumerated() {
+            var score = 0
+            while score < line.path.count, score < path.count, line.path[score] == path[score] { score += 1 }
+            guard score == line.path.count, score > 0 else { continue }
+            // An inline table holding the rest of the path on this line.
+            if score < path.count, Self.containsKeyAssignment(line.text, key: path[score]) { score += 1 }
+            if score > best.score { best = (score, index + 1) }
+        }
+        return best.line
+    }
+
+    private static func containsKeyAssignment(_ text: String, key: String) -> Bool {
+        // Looks for `key =` after a `{` or `,`, the only places an inline-table key can be.
+        let scalars = Array(text.unicodeScalars)
+        let keyScalars = Array(key.unicodeScalars)
+        guard !keyScalars.isEmpty else { return false }
+        var i = 0
+        while i + keyScalars.count <= scalars.count {
+            if Array(scalars[i..<(i + keyScalars.count)]) == keyScalars {
+                var before = i - 1
+                while before >= 0, scalars[before] == " " || scalars[before] == "\t" { before -= 1 }
+                var after = i + keyScalars.count
+                while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
+                if before >= 0, scalars[before] == "{" || scalars[before] == ",",
+                    after < scalars.count, scalars[after] == "=" || scalars[after] == "."
+                {
+                    return true
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    private static func splitKey(_ key: String) -> [String] {
+        key.split(separator: ".").map { part in
+            var s = String(part).trimmingWhitespace()
+            if s.count >= 2, let first = s.first, first == "\"" || first == "'", s.last == first {
+                s = String(s.dropFirst().dropLast())
+            }
+            return s
+        }
+    }
+
+    private static func stripComment(_ line: String) -> String {
+        var quote: Character? = nil
+        var out = ""
+        for ch in line {
+            if let q = quote {
+                if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if ch == "#" {
+                break
+            }
+            out.append(ch)
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}

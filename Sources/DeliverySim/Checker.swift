@@ -1,0 +1,117 @@
+/// The checker: reads a lane and reports what is wrong. It never changes anything.
+///
+/// Conservation: every produced message is exactly one of pending, effected, dead-lettered
+/// or lost, and the copies the tracker believes in are exactly the copies that exist.
+extension Lane {
+    /// Returns a description of the first violated invariant, or nil.
+    public func checkConservation() -> String? {
+        // 1. Count every copy where it physically is.
+        var copies: [UInt64: Int32] = [:]
+        var wire = 0
+        for e in queue.items where e.kind == .arriveAtBroker || e.kind == .arriveAtClient {
+            wire += 1
+            if e.packet.kind.carriesMessage { copies[e.packet.msg.id.raw, default: 0] += 1 }
+        }
+        for p in producers {
+            for (_, m) in p.outstanding { copies[m.id.raw, default: 0] += 1 }
+        }
+        for m in broker.ready { copies[m.ref.id.raw, default: 0] += 1 }
+        var unacked = 0
+        for (_, d) in broker.deliveries where d.holdsCopy {
+            unacked += 1
+            copies[d.msg.ref.id.raw, default: 0] += 1
+        }
+        for c in consumers {
+            if !c.up && !c.buffer.isEmpty { return "consumer is down but holds \(c.buffer.count) messages" }
+            for item in c.buffer { copies[item.msg.id.raw, default: 0] += 1 }
+        }
+        // 2. Compare with the tracker.
+        if copies.count != tracker.live.count {
+            return "tracker knows \(tracker.live.count) live messages, \(copies.count) have copies"
+        }
+        var pendingSeen = 0
+        for (raw, n) in copies {
+            guard let t = tracker.live[raw] else { return "a copy of \(MessageID(raw: raw)) exists but the tracker has none" }
+            if t.copies != n { return "\(MessageID(raw: raw)): tracker says \(t.copies) copies, \(n) exist" }
+            if t.effects == 0 { pendingSeen += 1 }
+        }
+        // 3. The conservation law.
+        let total = pendingSeen + tracker.effected + tracker.deadLettered + tracker.lost
+        if total != tracker.produced {
+            return "conservation: produced \(tracker.produced) != pending \(pendingSeen) + effected \(tracker.effected) + dead-lettered \(tracker.deadLettered) + lost \(tracker.lost)"
+        }
+        // 4. Gauges agree with the world.
+        if wire != counters.inFlight { return "in_flight says \(counters.inFlight), \(wire) packets on the wire" }
+        if unacked != counters.unacked { return "unacked says \(counters.unacked), broker holds \(unacked)" }
+        if broker.ready.count != counters.ready { return "ready says \(counters.ready), broker has \(broker.ready.count)" }
+        if counters.lost != tracker.lost || counters.deadLettered != tracker.deadLettered {
+            return "lost/dead_lettered counters disagree with the tracker"
+        }
+        // 5. Per-mode invariants that hold at every instant.
+        if mode == .atMostOnce && counters.redelivered != 0 { return "at-most-once redelivered a message" }
+        if mode == .effectivelyOnce && counters.duplicateEffects != 0 { return "effectively-once applied an effect twice" }
+        if mode == .effectivelyOnce && counters.outOfOrder != 0 { return "effectively-once applied an older write over a newer one" }
+        if counters.processed - counters.duplicateEffects != tracker.effected {
+            return "processed - duplicate_effects (\(counters.processed - counters.duplicateEffects)) != messages effected (\(tracker.effected))"
+        }
+        return nil
+    }
+}
+
+extension MessageID {
+    init(raw: UInt64) { self.init(producer: Int(raw >> 40), seq: raw & 0xFF_FFFF_FFFF) }
+}
+
+/// The outcome of one promise check after a drain.
+public enum CheckStatus: String, Sendable, Equatable {
+    case pass
+    case fail
+    /// The configuration voided the promise (e.g. a transient broker crashed).
+    case notInForce = "not_in_force"
+}
+
+public struct Check: Sendable, Equatable {
+    public var name: String
+    public var status: CheckStatus
+    public var detail: String
+}
+
+extension Lane {
+    /// Conservation, drain and each mode's promise, judged on the lane as it is now.
+    public func promiseChecks(drained: Bool) -> [Check] {
+        var checks: [Check] = []
+        if let v = violation ?? checkConservation() {
+            checks.append(Check(name: "conservation", status: .fail, detail: v))
+        } else {
+            checks.append(Check(name: "conservation", status: .pass,
+                                detail: "\(produced) produced = \(pending) pending + \(effected) effected + \(counters.deadLettered) dead-lettered + \(counters.lost) lost"))
+        }
+        checks.append(Check(name: "drained", status: drained && pending == 0 ? .pass : .fail,
+                            detail: drained && pending == 0 ? "nothing pending" : "\(pending) still pending"))
+        let lossVoided = transientBrokerCrashed
+        switch mode {
+        case .atMostOnce:
+            checks.append(Check(name: "no_duplicate_effects",
+                                status: duplicationEverOn ? .notInForce : (counters.duplicateEffects == 0 ? .pass : .fail),
+                                detail: duplicationEverOn ? "the network duplicated packets" : "\(counters.duplicateEffects) duplicate effects"))
+            checks.append(Check(name: "no_redelivery", status: counters.redelivered == 0 ? .pass : .fail,
+                                detail: "\(counters.redelivered) redelivered"))
+        case .atLeastOnce:
+            checks.append(lossCheck(voided: lossVoided))
+        case .effectivelyOnce:
+            checks.append(lossCheck(voided: lossVoided))
+            checks.append(Check(name: "no_duplicate_effects", status: counters.duplicateEffects == 0 ? .pass : .fail,
+                                detail: "\(counters.duplicateEffects) duplicate effects, \(counters.duplicatesSuppressed) suppressed"))
+            checks.append(Check(name: "in_order", status: counters.outOfOrder == 0 ? .pass : .fail,
+                                detail: "\(counters.outOfOrder) out of order"))
+        }
+        return checks
+    }
+
+    private func lossCheck(voided: Bool) -> Check {
+        if voided {
+            return Check(name: "no_loss", status: .notInForce, detail: "a transient broker crashed (\(counters.lost) lost)")
+        }
+        return Check(name: "no_loss", status: counters.lost == 0 ? .pass : .fail, detail: "\(counters.lost) lost")
+    }
+}

@@ -1,0 +1,174 @@
+/// The per-lane counters of DESIGN.md, under their exact JSON names.
+public struct Counters: Equatable, Sendable {
+    /// Publish attempts, retries included.
+    public var published = 0
+    /// Publisher confirms received.
+    public var confirmed = 0
+    /// Stored, waiting for a consumer (gauge).
+    public var ready = 0
+    /// Packets on the simulated wire now: publishes, deliveries, acks, confirms (gauge).
+    public var inFlight = 0
+    /// Delivered, ack not yet seen by the broker: the window of doubt (gauge).
+    public var unacked = 0
+    /// Deliveries sent, redeliveries included.
+    public var delivered = 0
+    /// Deliveries of a message delivered before.
+    public var redelivered = 0
+    /// Acks the broker received.
+    public var acked = 0
+    /// Effects applied.
+    public var processed = 0
+    /// Deliveries, beyond the first, of a message consumers had already received.
+    ///
+    /// Legal under at-least-once; counted so the dashboard shows the price, not hides it.
+    public var duplicateDeliveries = 0
+    /// Applications of a message's effect beyond the first: the visible damage.
+    public var duplicateEffects = 0
+    /// Duplicates caught by the idempotency record or the broker's dedup window.
+    public var duplicatesSuppressed = 0
+    /// Messages that exist nowhere any more and were never applied.
+    public var lost = 0
+    /// Messages the broker gave up on after max deliveries, never applied.
+    public var deadLettered = 0
+    /// Effects older than one already applied for their key.
+    public var outOfOrder = 0
+
+    public init() {}
+
+    /// (JSON name, value) in the documented order; the one list every export walks.
+    public var named: [(String, Int)] {
+        [("published", published), ("confirmed", confirmed), ("ready", ready), ("in_flight", inFlight),
+         ("unacked", unacked), ("delivered", delivered), ("redelivered", redelivered), ("acked", acked),
+         ("processed", processed), ("duplicate_deliveries", duplicateDeliveries),
+         ("duplicate_effects", duplicateEffects), ("duplicates_suppressed", duplicatesSuppressed),
+         ("lost", lost), ("dead_lettered", deadLettered), ("out_of_order", outOfOrder)]
+    }
+
+    public static let names = Counters().named.map(\.0)
+}
+
+/// What happened to each message, kept only while some copy of it still exists.
+///
+/// Memory follows what is pending, not what was ever sent: once the last copy of a message
+/// is gone its fate is final and it is folded into the totals.
+struct Track {
+    var copies: Int32 = 0
+    var effects: Int32 = 0
+    var received = false
+    var deadLettered = false
+}
+
+/// Why a copy of a message ceased to exist (for the event log's plain words).
+public enum CopyEnd: UInt8, Sendable {
+    case consumed, droppedOnWire, partitioned, nodeDown, consumerCrash, brokerCrash, deadLettered, confirmed, dedup, processed
+}
+
+struct Tracker {
+    var live: [UInt64: Track] = [:]
+    var produced = 0
+    var effected = 0
+    var deadLettered = 0
+    var lost = 0
+
+    /// Messages with a copy somewhere and no effect yet.
+    var pending: Int { produced - effected - deadLettered - lost }
+
+    mutating func create(_ id: MessageID) {
+        produced += 1
+        live[id.raw] = Track()
+    }
+
+    @inline(__always)
+    mutating func addCopy(_ id: MessageID) {
+        live[id.raw, default: Track()].copies += 1
+    }
+
+    /// Removes one copy; returns the message's final fate when that was the last copy.
+    @discardableResult
+    mutating func removeCopy(_ id: MessageID) -> Fate? {
+        guard let idx = live.index(forKey: id.raw) else { return nil }
+        live.values[idx].copies -= 1
+        if live.values[idx].copies > 0 { return nil }
+        return finalize(at: idx)
+    }
+
+    /// Call after creating a message that may have no copy at all (a fire-and-forget publish
+    /// dropped at once).
+    @discardableResult
+    mutating func settle(_ id: MessageID) -> Fate? {
+        guard let idx = live.index(forKey: id.raw), live.values[idx].copies <= 0 else { return nil }
+        return finalize(at: idx)
+    }
+
+    private mutating func finalize(at idx: Dictionary<UInt64, Track>.Index) -> Fate {
+        let t = live.values[idx]
+        live.remove(at: idx)
+        if t.effects > 0 { return .effected }
+        if t.deadLettered { deadLettered += 1; return .deadLettered }
+        lost += 1
+        return .lost
+    }
+
+    /// Marks a consumer's receipt; returns true if a consumer had received it before.
+    @inline(__always)
+    mutating func markReceived(_ id: MessageID) -> Bool {
+        guard let idx = live.index(forKey: id.raw) else { return false }
+        let before = live.values[idx].received
+        live.values[idx].received = true
+        return before
+    }
+
+    /// Counts an effect; returns how many effects the message had before this one.
+    @inline(__always)
+    mutating func applyEffect(_ id: MessageID) -> Int32 {
+        guard let idx = live.index(forKey: id.raw) else { return 0 }
+        let before = live.values[idx].effects
+        live.values[idx].effects += 1
+        if before == 0 { effected += 1 }
+        return before
+    }
+
+    mutating func markDeadLettered(_ id: MessageID) {
+        live[id.raw]?.deadLettered = true
+    }
+
+    enum Fate { case effected, deadLettered, lost }
+}
+
+/// The idempotency record of the effectively-once sink: which message ids have been applied.
+///
+/// Per producer, a contiguous prefix plus the sparse set above it, so it stays small when
+/// messages are applied mostly in order. Written atomically with the effect (same step).
+struct IdempotencyRecord {
+    private var prefix: [UInt64] = []  // every seq < prefix[p] is recorded
+    private var above: [Set<UInt64>] = []
+
+    init(producers: Int) {
+        prefix = Array(repeating: 1, count: producers)
+        above = Array(repeating: [], count: producers)
+    }
+
+    func contains(_ id: MessageID) -> Bool {
+        let p = id.producer
+        return id.seq < prefix[p] || above[p].contains(id.seq)
+    }
+
+    /// Records `id`; returns false if it was already recorded.
+    mutating func insert(_ id: MessageID) -> Bool {
+        let p = id.producer
+        if id.seq < prefix[p] { return false }
+        if id.seq == prefix[p] {
+            prefix[p] += 1
+            while above[p].remove(prefix[p]) != nil { prefix[p] += 1 }
+            return true
+        }
+        return above[p].insert(id.seq).inserted
+    }
+
+    /// Folds in a message whose fate is final and that no copy can ever bring back.
+    ///
+    /// Only compaction: no copy of such a message exists, so no lookup can observe it.
+    mutating func retire(_ id: MessageID) { _ = insert(id) }
+
+    var sparseCount: Int { above.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,162 @@
+/// Applying actions: the one fault vocabulary, at the lane's current virtual time.
+extension Lane {
+    /// Applies `action` now. Unknown indices are ignored (validated by `Simulation`).
+    public mutating func apply(_ action: Action) {
+        if recordNotables { note(.fault, nil, action.target, action.description) }
+        switch action {
+        case .crash(let node):
+            switch node {
+            case .consumer(let c): if consumers[c].up { crashConsumer(c, reason: "crash") }
+            case .producer(let p): producers[p].up = false
+            case .broker: crashBroker()
+            }
+        case .restart(let node):
+            switch node {
+            case .consumer(let c): restartConsumer(c)
+            case .producer(let p): restartProducer(p)
+            case .broker: restartBroker()
+            }
+        case .partition(let node):
+            if node == .broker { brokerIsolated = true } else {
+                let l = linkIndex(node)
+                links[l].cutToBroker = true
+                links[l].cutFromBroker = true
+            }
+        case .partitionOneWay(let node):
+            if node != .broker {
+                let l = linkIndex(node)
+                links[l].cutToBroker = true
+                links[l].cutFromBroker = false
+            }
+        case .heal(let node):
+            if node == .broker { brokerIsolated = false } else {
+                let l = linkIndex(node)
+                links[l].cutToBroker = false
+                links[l].cutFromBroker = false
+            }
+        case .healAll:
+            brokerIsolated = false
+            for l in links.indices {
+                links[l].cutToBroker = false
+                links[l].cutFromBroker = false
+            }
+        case .setLoss(let node, let ppm):
+            for l in linkIndices(node) { links[l].lossPerMillion = ppm }
+        case .setDuplication(let node, let ppm):
+            for l in linkIndices(node) { links[l].duplicationPerMillion = ppm }
+            if ppm > 0 { duplicationEverOn = true }
+        case .setLatency(let node, let lo, let hi):
+            for l in linkIndices(node) {
+                links[l].latencyMicrosMin = lo
+                links[l].latencyMicrosMax = hi
+            }
+        case .slow(let node):
+            if case .consumer(let c) = node { consumers[c].slow = true }
+        case .unslow(let node):
+            if case .consumer(let c) = node { consumers[c].slow = false }
+        case .crashAfterEffect(let node):
+            if case .consumer(let c) = node, consumers[c].up { consumers[c].trap = .crashAfterEffect }
+        case .crashAfterAck(let node):
+            if case .consumer(let c) = node, consumers[c].up { consumers[c].trap = .crashAfterAck }
+        }
+    }
+
+    /// Ends production, heals every link and restarts every node: the start of a drain.
+    public mutating func beginDrain() {
+        productionOver = true
+        apply(.healAll)
+        for c in consumers.indices {
+            consumers[c].slow = false
+            consumers[c].trap = nil
+            if !consumers[c].up { restartConsumer(c) }
+        }
+        for p in producers.indices where !producers[p].up { restartProducer(p) }
+        if !broker.up { restartBroker() }
+    }
+
+    func linkIndex(_ node: Node) -> Int {
+        switch node {
+        case .producer(let p): p
+        case .consumer(let c): producers.count + c
+        case .broker: 0
+        }
+    }
+
+    func linkIndices(_ node: Node?) -> [Int] {
+        guard let node, node != .broker else { return Array(links.indices) }
+        return [linkIndex(node)]
+    }
+
+    /// A consumer process dies: what it held in memory is gone; its sink is durable.
+    mutating func crashConsumer(_ c: Int, reason: String) {
+        consumers[c].up = false
+        consumers[c].epoch += 1
+        consumers[c].busy = false
+        consumers[c].trap = nil
+        let held = consumers[c].buffer
+        consumers[c].buffer.removeAll()
+        for item in held {
+            removeCopy(item.msg.id, why: "c\(c + 1) crashed holding it (\(reason))")
+        }
+        // The connection closes, so the broker stops sending to it; what it had delivered
+        // stays unacked until the ack deadline (the broker cannot know what was done).
+        broker.connected[c] = false
+    }
+
+    mutating func restartConsumer(_ c: Int) {
+        guard !consumers[c].up else { return }
+        consumers[c].up = true
+        broker.connected[c] = broker.up
+        dispatch()
+    }
+
+    mutating func restartProducer(_ p: Int) {
+        guard !producers[p].up else { return }
+        producers[p].up = true
+        // The outbox is durable: everything unconfirmed is published again, oldest first.
+        for seq in producers[p].outstanding.keys.sorted() {
+            producers[p].deadlines.append((now, seq))
+        }
+        if !producers[p].timerArmed, !producers[p].deadlines.isEmpty {
+            producers[p].timerArmed = true
+            queue.push(time: now, kind: .confirmDeadlines, link: Int32(p), packet: Self.noPacket)
+        }
+    }
+
+    mutating func crashBroker() {
+        guard broker.up else { return }
+        broker.up = false
+        for c in broker.connected.indices { broker.connected[c] = false }
+        guard !broker.durable else { return }
+        transientBrokerCrashed = true
+        let ready = broker.ready
+        broker.ready.removeAll()
+        for m in ready { removeCopy(m.ref.id, why: "the transient broker crashed with it in memory") }
+        for id in broker.deliveries.keys.sorted() {
+            let d = broker.deliveries[id]!
+            if d.holdsCopy { removeCopy(d.msg.ref.id, why: "the transient broker crashed with it in memory") }
+        }
+        broker.deliveries.removeAll()
+        broker.deadlines.removeAll()
+        broker.unackedCount = 0
+        for i in broker.outstanding.indices { broker.outstanding[i] = 0 }
+        broker.dedup.removeAll()
+        broker.dedupQueue.removeAll()
+        counters.ready = 0
+        counters.unacked = 0
+    }
+
+    mutating func restartBroker() {
+        guard !broker.up else { return }
+        broker.up = true
+        if broker.durable { broker.recoverAfterRestart() }
+        for c in consumers.indices { broker.connected[c] = consumers[c].up }
+        if let (due, _) = broker.deadlines.first, !broker.deadlineTimerArmed {
+            broker.deadlineTimerArmed = true
+            queue.push(time: due, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
+        }
+        counters.ready = broker.ready.count
+        counters.unacked = broker.unackedCount
+        dispatch()
+    }
+}

@@ -1,0 +1,237 @@
+/// A lane's delivery guarantee. Lanes differ only in this.
+public enum Mode: String, CaseIterable, Sendable, Equatable {
+    case atMostOnce = "at-most-once"
+    case atLeastOnce = "at-least-once"
+    case effectivelyOnce = "effectively-once"
+
+    /// Whether the broker keeps a message until the consumer acks it.
+    public var acksAfterProcessing: Bool { self != .atMostOnce }
+    /// Whether producers keep a message until the broker confirms it, and retry.
+    public var producerRetries: Bool { self != .atMostOnce }
+}
+
+/// A node of the topology, named as in actions: `producer-1`, `consumer-2`, `broker`.
+public enum Node: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// Zero-based index; shown one-based (`p1`, `producer-1`).
+    case producer(Int)
+    case consumer(Int)
+    case broker
+
+    public var description: String {
+        switch self {
+        case .producer(let i): "producer-\(i + 1)"
+        case .consumer(let i): "consumer-\(i + 1)"
+        case .broker: "broker"
+        }
+    }
+
+    /// The short form used in the event log: p1, c2, broker.
+    public var short: String {
+        switch self {
+        case .producer(let i): "p\(i + 1)"
+        case .consumer(let i): "c\(i + 1)"
+        case .broker: "broker"
+        }
+    }
+
+    /// Parses `producer-1`, `consumer-2`, `p1`, `c2`, `broker`.
+    public static func parse(_ text: String) -> Node? {
+        let t = text.lowercased()
+        if t == "broker" || t == "b" { return .broker }
+        for (prefix, make) in [("producer-", Node.producer), ("consumer-", Node.consumer), ("p", Node.producer), ("c", Node.consumer)] as [(String, (Int) -> Node)] {
+            if t.hasPrefix(prefix), let n = Int(t.dropFirst(prefix.count)), n >= 1 { return make(n - 1) }
+        }
+        return nil
+    }
+}
+
+/// A message identity: producer and sequence number (1-based), e.g. `p1-42`.
+public struct MessageID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let raw: UInt64
+    public init(producer: Int, seq: UInt64) { raw = UInt64(producer) << 40 | seq }
+    public var producer: Int { Int(raw >> 40) }
+    public var seq: UInt64 { raw & 0xFF_FFFF_FFFF }
+    public var description: String { "p\(producer + 1)-\(seq)" }
+    public static func < (a: MessageID, b: MessageID) -> Bool { a.raw < b.raw }
+}
+
+/// Every knob of a run. Defaults are the dashboard's demo workload.
+public struct Settings: Equatable, Sendable {
+    public var seed: UInt64 = 1
+    /// How long producers produce, in virtual time.
+    public var durationMicros: Micros = Duration.seconds(60)
+    /// Stop producing after this many messages in all (nil: no limit).
+    public var messageLimit: Int? = nil
+    public var modes: [Mode] = Mode.allCases
+    public var producers = 1
+    /// Publish rate per producer, messages per second (Poisson arrivals).
+    public var ratePerSecond: Double = 50
+    public var consumers = 4
+    /// Max deliveries a consumer may hold unacknowledged.
+    public var prefetch = 8
+    /// Mean processing time (exponential).
+    public var processingMicrosMean: Micros = 2_000
+    public var latencyMicrosMin: Micros = 500
+    public var latencyMicrosMax: Micros = 2_000
+    public var lossPerMillion: Int32 = 10_000
+    public var duplicationPerMillion: Int32 = 0
+    /// Ack deadline of a delivery (SQS visibility timeout, JetStream AckWait).
+    public var ackTimeoutMicros: Micros = Duration.seconds(1)
+    /// How long a producer waits for a publisher confirm before publishing again.
+    public var confirmTimeoutMicros: Micros = Duration.seconds(1)
+    /// Deliveries of one message before it is dead-lettered (0: never).
+    public var maxDeliveries = 10
+    public var durable = true
+    /// Window in which the broker drops a re-published message id (0: no dedup).
+    public var dedupWindowMicros: Micros = 0
+    /// A random consumer crashes every `crashEvery` for `crashFor` (0: never).
+    public var crashEveryMicros: Micros = 0
+    public var crashForMicros: Micros = 0
+    /// Add a random fault schedule drawn from the seed (every kind of fault, each repaired).
+    public var chaos = false
+    /// Keys per producer; per-key order is what `out_of_order` measures.
+    public var keys = 8
+    /// After production stops: heal, restart everything, run until nothing is pending.
+    public var drain = true
+    /// How long a drain may take before the run is reported as not drained.
+    public var drainLimitMicros: Micros = Duration.seconds(3_600)
+
+    public init() {}
+}
+
+/// One fault or repair, from the single vocabulary shared by keys, scenario files and
+/// the headless runner.
+public enum Action: Equatable, Sendable, CustomStringConvertible {
+    case crash(Node)
+    case restart(Node)
+    /// Cut a node's link in both directions (the broker: every link).
+    case partition(Node)
+    /// Cut only node → broker: deliveries still arrive, acks and publishes are lost.
+    case partitionOneWay(Node)
+    case heal(Node)
+    case healAll
+    /// Loss on a node's link, or on every link when nil.
+    case setLoss(Node?, perMillion: Int32)
+    case setDuplication(Node?, perMillion: Int32)
+    case setLatency(Node?, minMicros: Micros, maxMicros: Micros)
+    /// Processing takes longer than the ack timeout.
+    case slow(Node)
+    case unslow(Node)
+    /// The consumer crashes right after applying its next effect, before acking it.
+    case crashAfterEffect(Node)
+    /// The consumer crashes with its next message acknowledged but its effect not applied.
+    case crashAfterAck(Node)
+
+    /// The verb as written in scenario files.
+    public var verb: String {
+        switch self {
+        case .crash: "crash"
+        case .restart: "restart"
+        case .partition: "partition"
+        case .partitionOneWay: "partition-one-way"
+        case .heal: "heal"
+        case .healAll: "heal-all"
+        case .setLoss: "loss"
+        case .setDuplication: "duplication"
+        case .setLatency: "latency"
+        case .slow: "slow"
+        case .unslow: "unslow"
+        case .crashAfterEffect: "crash-after-effect"
+        case .crashAfterAck: "crash-after-ack"
+        }
+    }
+
+    public var target: Node? {
+        switch self {
+        case .crash(let n), .restart(let n), .partition(let n), .partitionOneWay(let n), .heal(let n),
+             .slow(let n), .unslow(let n), .crashAfterEffect(let n), .crashAfterAck(let n):
+            n
+        case .setLoss(let n, _), .setDuplication(let n, _), .setLatency(let n, _, _):
+            n
+        case .healAll:
+            nil
+        }
+    }
+
+    /// The value argument as written in scenario files, if any.
+    public var value: String? {
+        switch self {
+        case .setLoss(_, let p), .setDuplication(_, let p): Format.percent(p)
+        case .setLatency(_, let lo, let hi): lo == hi ? Format.duration(lo) : Format.duration(lo) + ".." + Format.duration(hi)
+        default: nil
+        }
+    }
+
+    public var description: String {
+        var s = verb
+        if let t = target { s += " " + t.description }
+        if let v = value { s += " " + v }
+        return s
+    }
+
+    /// All verbs, for error messages.
+    public static let verbs = ["crash", "restart", "partition", "partition-one-way", "heal", "heal-all",
+                               "loss", "duplication", "latency", "slow", "unslow",
+                               "crash-after-effect", "crash-after-ack"]
+
+    /// Builds an action from its written parts, or says what is wrong.
+    public static func parse(verb: String, target: String?, value: String?) -> Result<Action, ActionError> {
+        let node: Node?
+        if let target, target != "all" {
+            guard let n = Node.parse(target) else {
+                return .failure(ActionError("unknown target '\(target)' (allowed: broker, producer-N, consumer-N, all)"))
+            }
+            node = n
+        } else {
+            node = nil
+        }
+        func need() -> Result<Node, ActionError> {
+            guard let node else { return .failure(ActionError("'\(verb)' needs a target (broker, producer-N or consumer-N)")) }
+            return .success(node)
+        }
+        func needConsumer() -> Result<Node, ActionError> {
+            guard let node, case .consumer = node else {
+                return .failure(ActionError("'\(verb)' needs a consumer target (consumer-N)"))
+            }
+            return .success(node)
+        }
+        switch verb {
+        case "crash": return need().map { .crash($0) }
+        case "restart": return need().map { .restart($0) }
+        case "partition": return need().map { .partition($0) }
+        case "partition-one-way": return need().flatMap { n in
+            n == .broker ? .failure(ActionError("'partition-one-way' needs a producer or consumer target")) : .success(.partitionOneWay(n)) }
+        case "heal": return node.map { .success(.heal($0)) } ?? .success(.healAll)
+        case "heal-all": return .success(.healAll)
+        case "slow": return needConsumer().map { .slow($0) }
+        case "unslow": return needConsumer().map { .unslow($0) }
+        case "crash-after-effect": return needConsumer().map { .crashAfterEffect($0) }
+        case "crash-after-ack": return needConsumer().map { .crashAfterAck($0) }
+        case "loss", "duplication":
+            guard let value, let p = UnitParse.percent(value) else {
+                return .failure(ActionError("'\(verb)' needs a value such as \"1%\" (0% to 100%)"))
+            }
+            return .success(verb == "loss" ? .setLoss(node, perMillion: p) : .setDuplication(node, perMillion: p))
+        case "latency":
+            guard let value, let (lo, hi) = UnitParse.range(value) else {
+                return .failure(ActionError("'latency' needs a value such as \"0.5ms..2ms\""))
+            }
+            return .success(.setLatency(node, minMicros: lo, maxMicros: hi))
+        default:
+            return .failure(ActionError("unknown action '\(verb)' (allowed: \(verbs.joined(separator: ", ")))"))
+        }
+    }
+}
+
+public struct ActionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An action at a virtual time.
+public struct TimedAction: Equatable, Sendable {
+    public var atMicros: Micros
+    public var action: Action
+    public init(at: Micros, _ action: Action) { self.atMicros = at; self.action = action }
+}

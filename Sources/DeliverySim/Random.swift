@@ -1,0 +1,119 @@
+/// SplitMix64: turns one 64-bit seed into a stream of well-mixed words.
+///
+/// Used only to seed xoshiro and to derive child seeds, as its authors recommend.
+public struct SplitMix64: Sendable {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+
+    @inlinable
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The project's own PRNG (xoshiro256**), so a seed means the same numbers everywhere.
+///
+/// Never `SystemRandomNumberGenerator`: a run must replay byte for byte from its seed.
+public struct PRNG: RandomNumberGenerator, Sendable {
+    @usableFromInline var s0: UInt64
+    @usableFromInline var s1: UInt64
+    @usableFromInline var s2: UInt64
+    @usableFromInline var s3: UInt64
+
+    public init(seed: UInt64) {
+        var sm = SplitMix64(state: seed)
+        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
+    }
+
+    /// A generator for one subsystem, derived from a root seed and a stream number.
+    ///
+    /// Child streams keep subsystems independent: drawing more numbers for the network
+    /// does not shift the numbers a consumer's processing time gets.
+    public static func child(of seed: UInt64, stream: UInt64) -> PRNG {
+        var sm = SplitMix64(state: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        _ = sm.next()
+        return PRNG(seed: sm.next() ^ stream)
+    }
+
+    @inlinable
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+
+    /// A uniform integer in 0..<bound (Lemire's method, unbiased).
+    @inlinable
+    public mutating func below(_ bound: UInt64) -> UInt64 {
+        precondition(bound > 0)
+        var m = next().multipliedFullWidth(by: bound)
+        if m.low < bound {
+            let threshold = (0 &- bound) % bound
+            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
+        }
+        return m.high
+    }
+
+    /// A uniform integer in the closed range lo...hi.
+    @inlinable
+    public mutating func between(_ lo: Int64, _ hi: Int64) -> Int64 {
+        if hi <= lo { return lo }
+        return lo + Int64(below(UInt64(hi - lo) + 1))
+    }
+
+    /// True with probability `perMillion` / 1,000,000.
+    @inlinable
+    public mutating func chance(perMillion: Int32) -> Bool {
+        if perMillion <= 0 { return false }
+        if perMillion >= 1_000_000 { return true }
+        return below(1_000_000) < UInt64(perMillion)
+    }
+
+    /// A double in [0, 1) with 53 random bits.
+    @inlinable
+    public mutating func unit() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// An exponentially distributed duration with the given mean, in whole microseconds.
+    @inlinable
+    public mutating func exponential(meanMicros: Int64) -> Int64 {
+        if meanMicros <= 0 { return 0 }
+        let u = 1.0 - unit()  // (0, 1]
+        let v = -naturalLog(u) * Double(meanMicros)
+        return Int64(v.rounded(.toNearestOrEven))
+    }
+}
+
+/// Natural logarithm in pure Swift, so the core needs neither Foundation nor libm.
+///
+/// x = m * 2^e with m in [1, 2); ln m = 2 atanh((m-1)/(m+1)), a series that converges fast
+/// for |z| <= 1/3. Accurate to ~1e-15 relative, and identical on every machine.
+@inlinable
+public func naturalLog(_ x: Double) -> Double {
+    precondition(x > 0)
+    let e = Double(x.exponent)
+    let m = x.significand  // in [1, 2)
+    let z = (m - 1) / (m + 1)
+    let z2 = z * z
+    var term = z
+    var sum = 0.0
+    var k = 1.0
+    while k < 60 {
+        sum += term / k
+        term *= z2
+        k += 2
+        if term < 1e-18 { break }
+    }
+    return 2 * sum + e * 0.693_147_180_559_945_309_417_232_121_458
+}

@@ -1,0 +1,152 @@
+/// Virtual time and durations, in integer microseconds.
+///
+/// Integers keep the schedule exact and replayable: no floating-point drift in event order.
+public typealias Micros = Int64
+
+public enum Duration {
+    public static func millis(_ ms: Int64) -> Micros { ms * 1_000 }
+    public static func seconds(_ s: Int64) -> Micros { s * 1_000_000 }
+}
+
+/// Parsing of the human forms used by flags and scenario files ("2ms", "1%", "0.5ms..2ms").
+///
+/// Pure and shared, so a flag and a scenario key accept exactly the same text.
+public enum UnitParse {
+    /// "250us", "2ms", "1.5s", "2m", "1h"; a bare number is rejected (the unit is required).
+    public static func duration(_ text: String) -> Micros? {
+        let t = text.trimmingSpaces()
+        let units: [(String, Double)] = [("us", 1), ("µs", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000)]
+        for (suffix, scale) in units where t.hasSuffix(suffix) {
+            let number = String(t.dropLast(suffix.count))
+            guard let value = decimal(number), value >= 0 else { return nil }
+            let micros = (value * scale).rounded()
+            guard micros < 9.0e15 else { return nil }
+            return Micros(micros)
+        }
+        return nil
+    }
+
+    /// "1%", "0.5%", "0" → parts per million.
+    public static func percent(_ text: String) -> Int32? {
+        var t = text.trimmingSpaces()
+        if t.hasSuffix("%") { t.removeLast() } else if t != "0" { return nil }
+        guard let value = decimal(t), value >= 0, value <= 100 else { return nil }
+        return Int32((value * 10_000).rounded())
+    }
+
+    /// "0.5ms..2ms" (uniform) or a single duration "1ms".
+    public static func range(_ text: String) -> (Micros, Micros)? {
+        let t = text.trimmingSpaces()
+        if let dots = t.range(of: "..") {
+            guard let lo = duration(String(t[..<dots.lowerBound])),
+                  let hi = duration(String(t[dots.upperBound...])), lo <= hi else { return nil }
+            return (lo, hi)
+        }
+        guard let d = duration(t) else { return nil }
+        return (d, d)
+    }
+
+    /// A plain decimal number without exponent: "12", "0.5", ".5".
+    public static func decimal(_ text: String) -> Double? {
+        guard !text.isEmpty else { return nil }
+        var intPart: Double = 0, frac: Double = 0, scale: Double = 1
+        var seenDot = false, digits = 0
+        for ch in text {
+            if ch == "." {
+                if seenDot { return nil }
+                seenDot = true
+            } else if let d = ch.wholeNumberValue, ch.isASCII {
+                digits += 1
+                if seenDot { scale /= 10; frac += Double(d) * scale } else { intPart = intPart * 10 + Double(d) }
+            } else {
+                return nil
+            }
+        }
+        return digits == 0 ? nil : intPart + frac
+    }
+}
+
+/// Formatting without Foundation, byte-identical on every machine.
+public enum Format {
+    /// Micros as milliseconds with three decimals: 1234 → "1.234".
+    public static func millis(_ micros: Micros) -> String { fixed(micros, decimals: 3) }
+
+    /// Micros as seconds with two decimals: 12_310_000 → "12.31s".
+    public static func seconds(_ micros: Micros) -> String {
+        fixed(micros / 10_000, decimals: 2) + "s"
+    }
+
+    /// An integer scaled by 10^decimals, printed as a decimal: (1234, 3) → "1.234".
+    public static func fixed(_ value: Int64, decimals: Int) -> String {
+        let negative = value < 0
+        let v = negative ? -value : value
+        var divisor: Int64 = 1
+        for _ in 0..<decimals { divisor *= 10 }
+        let whole = v / divisor
+        var out = negative ? "-" : ""
+        out += String(whole)
+        if decimals > 0 {
+            var frac = String(v % divisor)
+            while frac.count < decimals { frac = "0" + frac }
+            out += "." + frac
+        }
+        return out
+    }
+
+    /// A duration in the shortest of the flag forms that is exact: "2ms", "1.5s", "250us".
+    public static func duration(_ micros: Micros) -> String {
+        if micros == 0 { return "0s" }
+        if micros % 1_000_000 == 0 { return String(micros / 1_000_000) + "s" }
+        if micros % 1_000 == 0 {
+            let ms = micros / 1_000
+            if ms >= 1_000 { return trimmed(fixed(ms, decimals: 3)) + "s" }
+            return String(ms) + "ms"
+        }
+        if micros >= 1_000 { return trimmed(fixed(micros, decimals: 3)) + "ms" }
+        return String(micros) + "us"
+    }
+
+    /// Parts per million as a percentage: 10_000 → "1%", 5_000 → "0.5%".
+    public static func percent(_ ppm: Int32) -> String {
+        trimmed(fixed(Int64(ppm), decimals: 4)) + "%"
+    }
+
+    static func trimmed(_ s: String) -> String {
+        guard s.contains(".") else { return s }
+        var t = s
+        while t.last == "0" { t.removeLast() }
+        if t.last == "." { t.removeLast() }
+        return t
+    }
+
+    /// Pads on the left to `width` characters.
+    public static func leftPad(_ s: String, _ width: Int) -> String {
+        let n = s.count
+        return n >= width ? s : String(repeating: " ", count: width - n) + s
+    }
+
+    /// Pads on the right to `width` characters.
+    public static func rightPad(_ s: String, _ width: Int) -> String {
+        let n = s.count
+        return n >= width ? s : s + String(repeating: " ", count: width - n)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+
+    func range(of needle: String) -> Range<String.Index>? {
+        guard !needle.isEmpty, count >= needle.count else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Ackscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ackscope",
+        abstract: "Watch message delivery go wrong: at-most-once loses, at-least-once duplicates.",
+        subcommands: [DashboardCommand.self, RunCommand.self, ThemesCommand.self, BenchCommand.self],
+        defaultSubcommand: DashboardCommand.self
+    )
+
+    /// Parses and runs, turning every usage error into one line and exit code 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is ExitCode {
+                exit(withError: error)
+            }
+            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            Output.error(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            Glibc.exit(2)
+        }
+    }
+}

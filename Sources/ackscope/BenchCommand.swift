@@ -1,0 +1,86 @@
+import ArgumentParser
+import DeliverySim
+
+/// `ackscope bench`: simulated messages per wall second, ns per event, and memory.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the simulation core: messages/s, ns/event and RSS (release build, one core).",
+        discussion: """
+        Runs one at-least-once lane with 1% loss and a consumer crash every second, \
+        producing --messages messages at a high rate, and samples RSS as it goes so that \
+        flat memory can be seen, not assumed. Run it with `swift run -c release ackscope bench`.
+        """)
+
+    @Option(help: "Messages to simulate.")
+    var messages: Int = 5_000_000
+
+    @Option(help: "Times to repeat the measurement (the median is reported).")
+    var repeats: Int = 3
+
+    @Option(help: "RSS samples to print during the last repeat.")
+    var samples: Int = 10
+
+    @Option(help: ArgumentHelp("Lane mode.", valueName: "mode"), transform: { text in
+        guard let m = Mode(rawValue: text) else { throw ValidationError("allowed: at-most-once, at-least-once, effectively-once") }
+        return m
+    })
+    var mode: Mode = .atLeastOnce
+
+    mutating func validate() throws {
+        if messages < 1 { throw ValidationError("--messages must be 1 or more") }
+        if repeats < 1 || repeats > 99 { throw ValidationError("--repeats must be from 1 to 99") }
+    }
+
+    func run() throws {
+        var s = Settings()
+        s.modes = [mode]
+        s.producers = 4
+        s.consumers = 16
+        s.ratePerSecond = 250_000          // 1M messages per virtual second in all
+        s.processingMicrosMean = 10
+        s.prefetch = 1_000                 // room for deliveries pinned by loss until their deadline
+        s.lossPerMillion = 10_000          // 1%
+        s.ackTimeoutMicros = 100_000
+        s.confirmTimeoutMicros = 100_000
+        s.messageLimit = messages
+        s.durationMicros = Micros(Double(messages) / (s.ratePerSecond * Double(s.producers)) * 1_000_000) + 1_000_000
+        s.crashEveryMicros = 1_000_000
+        s.crashForMicros = 100_000
+
+        print("bench: \(mode.rawValue), \(messages) messages, 4 producers, 16 consumers, 1% loss, a consumer crash every 1s")
+        var results: [(msgsPerSec: Double, nsPerEvent: Double, events: Int)] = []
+        for r in 0..<repeats {
+            let last = r == repeats - 1
+            var sim = Simulation(settings: s)
+            let schedule = FaultSchedule.generated(s)
+            let step = max(1, s.durationMicros / Micros(max(1, samples)))
+            let start = Output.monotonicNanos()
+            var idx = 0
+            var t: Micros = 0
+            while t < s.durationMicros {
+                t = min(s.durationMicros, t + step)
+                while idx < schedule.count, schedule[idx].atMicros <= t {
+                    sim.advance(to: schedule[idx].atMicros)
+                    sim.apply(schedule[idx].action)
+                    idx += 1
+                }
+                sim.advance(to: t)
+                if last {
+                    let lane = sim.lanes[0]
+                    print("  t=\(Format.seconds(t)) produced=\(lane.produced) pending=\(lane.pending) rss=\((Output.procStatusKiB("VmRSS") ?? 0) / 1024) MiB")
+                }
+            }
+            let elapsed = Double(Output.monotonicNanos() - start)
+            let lane = sim.lanes[0]
+            let result = (Double(lane.produced) / (elapsed / 1e9), elapsed / Double(lane.events), lane.events)
+            results.append(result)
+            print("  run \(r + 1): \(Int(result.0)) msgs/s, \(fmt(result.1)) ns/event, \(result.2) events, lost \(lane.counters.lost), redelivered \(lane.counters.redelivered)")
+        }
+        let mps = results.map(\.msgsPerSec).sorted()[results.count / 2]
+        let npe = results.map(\.nsPerEvent).sorted()[results.count / 2]
+        print("median: \(Int(mps)) simulated msgs/s, \(fmt(npe)) ns/event; peak RSS \((Output.procStatusKiB("VmHWM") ?? 0) / 1024) MiB")
+    }
+
+    private func fmt(_ d: Double) -> String { JSON.number((d * 10).rounded() / 10) }
+}

@@ -1,0 +1,159 @@
+import DeliverySim
+import Testing
+@testable import Dashboard
+
+/// Key scripts: press keys and advance virtual time by hand. Nothing sleeps.
+@Suite struct AppTests {
+    static func app(_ configure: (inout Settings) -> Void = { _ in }) -> App {
+        var s = Settings()
+        s.seed = 7
+        configure(&s)
+        return App(settings: s, unicode: true, themeNames: ["default", "light"])
+    }
+
+    @Test func screensAtBothSizes() {
+        var app = Self.app()
+        app.advanceVirtual(by: 3_000_000)
+        assertSnapshot(app.render(width: 80, height: 24).plainText(), named: "screen-80x24")
+        for _ in 0..<3 { app.press(.tab) }  // producer-1, broker, consumer-1, consumer-2
+        app.press(.character("c"))
+        app.press(.character("a"))
+        app.advanceVirtual(by: 4_000_000)
+        assertSnapshot(app.render(width: 160, height: 48).plainText(), named: "screen-160x48")
+    }
+
+    @Test func asciiWhenTheLocaleIsNotUTF8() {
+        var app = App(settings: Settings(), unicode: false)
+        app.advanceVirtual(by: 2_000_000)
+        let text = app.render(width: 100, height: 30).plainText()
+        #expect(text.unicodeScalars.allSatisfy { $0.isASCII })
+        assertSnapshot(text, named: "screen-ascii-100x30")
+    }
+
+    @Test func helpOpensAndCloses() {
+        var app = Self.app()
+        app.press(.character("?"))
+        #expect(app.showHelp)
+        let text = app.render(width: 100, height: 30).plainText()
+        for (key, what) in App.keyHelp { #expect(text.contains(key) && text.contains(what), "help lists \(key)") }
+        assertSnapshot(text, named: "help-100x30")
+        app.press(.character("x"))  // any key closes help and does nothing else
+        #expect(!app.showHelp)
+        #expect(app.sim.applied.isEmpty)
+    }
+
+    @Test func pauseFreezesTheCounters() {
+        var app = Self.app()
+        app.advanceVirtual(by: 2_000_000)
+        app.press(.character(" "))
+        #expect(app.paused)
+        let before = app.sim.lanes.map(\.counters)
+        let t = app.sim.now
+        app.advance(byWallMicros: 5_000_000)
+        #expect(app.sim.lanes.map(\.counters) == before)
+        #expect(app.sim.now == t)
+        #expect(app.render(width: 80, height: 24).plainText().contains("PAUSED"))
+        app.press(.character(" "))
+        app.advance(byWallMicros: 1_000_000)
+        #expect(app.sim.lanes.map(\.counters) != before)
+    }
+
+    @Test func stepProcessesExactlyOneEvent() {
+        var app = Self.app()
+        app.advanceVirtual(by: 1_000_000)
+        app.press(.character(" "))
+        let events = app.sim.lanes.map(\.events).reduce(0, +)
+        app.press(.character("."))
+        #expect(app.sim.lanes.map(\.events).reduce(0, +) == events + 1)
+    }
+
+    @Test func crashChangesTopologyAndThenRedeliveries() {
+        var app = Self.app { $0.lossPerMillion = 0 }
+        app.advanceVirtual(by: 2_000_000)
+        // Select consumer-1: producer-1, broker, consumer-1.
+        app.press(.tab)
+        app.press(.tab)
+        #expect(app.selectedNode == .consumer(0))
+        app.press(.character("s"))  // slow: its deliveries outlive the ack timeout
+        app.advanceVirtual(by: 500_000)
+        let before = app.sim.lanes.map(\.counters.redelivered)
+        app.press(.character("c"))
+        #expect(!app.sim.lanes[0].state(of: .consumer(0)).up)
+        let screen = app.render(width: 120, height: 40).plainText()
+        #expect(screen.contains("CRASHED"))
+        app.advanceVirtual(by: 1_500_000)  // past the ack timeout
+        let after = app.sim.lanes.map(\.counters.redelivered)
+        #expect(after[1] > before[1], "at-least-once redelivers what the crashed consumer held")
+        #expect(after[0] == 0, "at-most-once never redelivers")
+        #expect(app.sim.applied.map(\.action) == [.slow(.consumer(0)), .crash(.consumer(0))])
+        app.press(.character("c"))
+        #expect(app.sim.lanes[0].state(of: .consumer(0)).up)
+    }
+
+    @Test func partitionAndOneWayShowOnTheTopology() {
+        var app = Self.app()
+        app.press(.tab); app.press(.tab)
+        app.press(.character("x"))
+        #expect(app.render(width: 120, height: 40).plainText().contains("PARTITIONED"))
+        app.press(.character("x"))
+        app.press(.character("a"))
+        #expect(app.render(width: 120, height: 40).plainText().contains("ACKS LOST"))
+        app.press(.character("h"))
+        #expect(app.sim.applied.map(\.action) == [.partition(.consumer(0)), .heal(.consumer(0)), .partitionOneWay(.consumer(0)), .healAll])
+    }
+
+    @Test func trapsProduceTheirStoryInTheLog() {
+        var app = Self.app { $0.lossPerMillion = 0 }
+        app.press(.tab); app.press(.tab)
+        app.press(.character("d"))
+        app.advanceVirtual(by: 3_000_000)
+        let log = app.log.map(\.text).joined(separator: "\n")
+        #expect(log.contains("crash-after-effect consumer-1"))
+        #expect(log.contains("crashed after the effect, before the ack"))
+        #expect(app.sim.lanes[1].counters.duplicateEffects == 1)
+        #expect(app.sim.lanes[2].counters.duplicatesSuppressed == 1)
+    }
+
+    @Test func speedLanesThemeAndRestart() {
+        var app = Self.app()
+        app.press(.character("+"))
+        #expect(app.speed == 2)
+        for _ in 0..<30 { app.press(.character("+")) }
+        #expect(app.speed == 1_000)
+        for _ in 0..<30 { app.press(.character("-")) }
+        #expect(app.speed == 0.1)
+        app.press(.character("m"))
+        #expect(app.shownLanes == [0])
+        app.press(.character("t"))
+        #expect(app.themeIndex == 1)
+        app.advanceVirtual(by: 2_000_000)
+        let seed = app.settings.seed
+        app.press(.character("r"))
+        #expect(app.sim.now == 0 && app.settings.seed == seed)
+        app.press(.character("R"))
+        #expect(app.settings.seed != seed)
+        app.press(.character("q"))
+        #expect(app.quitRequested)
+    }
+
+    @Test func tooSmallSaysSoAndQStillQuits() {
+        var app = Self.app()
+        let text = app.render(width: 60, height: 20).plainText()
+        #expect(text.contains("Terminal too small: 60x20, needs 80x24"))
+        app.press(.character("q"))
+        #expect(app.quitRequested)
+    }
+
+    @Test func sameKeysSameScreen() {
+        func session() -> String {
+            var app = Self.app()
+            app.advanceVirtual(by: 1_000_000)
+            app.press(.tab); app.press(.tab); app.press(.character("c"))
+            app.advanceVirtual(by: 2_000_000)
+            app.press(.character("l"))
+            app.advanceVirtual(by: 2_000_000)
+            return app.render(width: 120, height: 40).plainText()
+        }
+        #expect(session() == session())
+    }
+}
