@@ -36,6 +36,8 @@ let package = Package(
         .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim"]),
         .testTarget(name: "TerminalNcursesTests", dependencies: ["TerminalNcurses", "Dashboard"]),
+        // Runs the real binary (in tmux, and headless in separate processes).
+        .testTarget(name: "EndToEndTests", dependencies: ["ackscope"]),
     ],
     swiftLanguageModes: [.v6]
 )

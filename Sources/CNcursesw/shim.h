@@ -94,6 +94,21 @@ static inline int ack_install_signal_handler(int sig) {
     return sigaction(sig, &action, NULL);
 }
 
+/// Unblocks the signals a terminal program must receive. A parent may hand us a blocked
+/// mask (a process spawned from a thread pool inherits that thread's mask), and then Ctrl-C,
+/// SIGTERM and window resizes would silently never arrive.
+static inline int ack_unblock_terminal_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGWINCH);
+    sigaddset(&set, SIGTSTP);
+    sigaddset(&set, SIGCONT);
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /// Restores the default disposition of `sig`.
 static inline int ack_default_signal_handler(int sig) {
     struct sigaction action;

@@ -97,6 +97,9 @@ public struct Settings: Equatable, Sendable {
     public var drainLimitMicros: Micros = Duration.seconds(3_600)
 
     public init() {}
+
+    /// A production time no session reaches (about 290,000 years of virtual time).
+    public static let unlimitedMicros: Micros = Int64.max / 1_000
 }
 
 /// One fault or repair, from the single vocabulary shared by keys, scenario files and

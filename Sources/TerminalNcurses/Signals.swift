@@ -15,6 +15,7 @@ public enum Signals {
 
     /// Installs the flag-setting handlers; call before the terminal is set up.
     public static func install() {
+        _ = ack_unblock_terminal_signals()
         for sig in handled { _ = ack_install_signal_handler(sig) }
     }
 

@@ -369,7 +369,9 @@ private struct PaletteSlots {
         guard next >= 16 else { return Int32(Palette.nearest256(color)) }
         let slot = next
         next -= 1
-        func scale(_ v: UInt8) -> Int32 { (Int32(v) * 1000 + 127) / 255 }
+        // 0-255 to ncurses' 0-1000, rounding up: terminfo's initc scales back with a
+        // truncating v * 255 / 1000, which then gives exactly v.
+        func scale(_ v: UInt8) -> Int32 { (Int32(v) * 1000 + 254) / 255 }
         guard init_extended_color(slot, scale(color.r), scale(color.g), scale(color.b)) == ack_ok() else {
             return Int32(Palette.nearest256(color))
         }

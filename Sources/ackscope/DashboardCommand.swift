@@ -53,7 +53,9 @@ struct DashboardCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        var app = App(settings: workload.settings, unicode: term.unicode,
+        var settings = workload.settings
+        if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
+        var app = App(settings: settings, unicode: term.unicode,
                       themeNames: themes.map(\.source.name), themeIndex: 0)
         app.setSpeed(speed)
         if !chosen.warnings.isEmpty { app.setStatus("Theme warnings: \(chosen.warnings.count); see stderr after quitting.") }

@@ -41,9 +41,9 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Seed of every random choice; same seed and flags, same numbers.")
     var seed: UInt64 = Settings().seed
 
-    @Option(help: ArgumentHelp("How long producers produce, in virtual time (e.g. 60s).", valueName: "duration"),
+    @Option(help: ArgumentHelp("How long producers produce, in virtual time (run: default 60s; dashboard: until you quit).", valueName: "duration"),
             transform: FlagParse.duration)
-    var duration: Micros = Settings().durationMicros
+    var duration: Micros?
 
     @Option(help: "Stop producing after N messages in all.")
     var messages: Int?
@@ -126,17 +126,20 @@ struct WorkloadOptions: ParsableArguments {
         if !(rate > 0 && rate <= 100_000_000) { throw ValidationError("--rate must be a number above 0 and at most 100000000, got \(rate)") }
         if maxDeliveries < 0 { throw ValidationError("--max-deliveries must be 0 (never) or more, got \(maxDeliveries)") }
         if let m = messages, m < 1 { throw ValidationError("--messages must be 1 or more, got \(m)") }
-        if duration < 1 { throw ValidationError("--duration must be above 0s") }
+        if let d = duration, d < 1 { throw ValidationError("--duration must be above 0s") }
         if ackTimeout < 1 { throw ValidationError("--ack-timeout must be above 0s") }
         if confirmTimeout < 1 { throw ValidationError("--confirm-timeout must be above 0s") }
         if durable && transient { throw ValidationError("--durable and --transient exclude each other; choose one") }
         if modes.isEmpty { throw ValidationError("--modes needs at least one of at-most-once, at-least-once, effectively-once") }
     }
 
+    /// Whether --duration was given (the dashboard otherwise produces until you quit).
+    var durationGiven: Bool { duration != nil }
+
     var settings: Settings {
         var s = Settings()
         s.seed = seed
-        s.durationMicros = duration
+        s.durationMicros = duration ?? Settings().durationMicros
         s.messageLimit = messages
         s.modes = modes
         s.producers = producers

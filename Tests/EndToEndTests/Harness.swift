@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Runs a command and returns (exit status, stdout, stderr).
+@discardableResult
+func sh(_ args: [String], env: [String: String]? = nil, stdin: FileHandle? = nil) -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let env { p.environment = env }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    if let stdin { p.standardInput = stdin }
+    do { try p.run() } catch { return (-1, "", "\(error)") }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The `ackscope` binary built next to this test bundle.
+func ackscopeBinary() -> String? {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("ackscope").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return nil
+}
+
+/// A tmux server of our own (its own socket), so tests never touch a user's sessions.
+final class Tmux {
+    let socket: String
+    let session = "e2e"
+
+    init?(width: Int, height: Int, command: String, env: [String: String] = [:]) {
+        socket = "ackscope-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var envPrefix = ""
+        for (k, v) in env.sorted(by: { $0.key < $1.key }) { envPrefix += "\(k)=\(v) " }
+        // The tmux server this starts is a daemon: it must inherit none of our descriptors,
+        // or it holds open the pipes and the socket Foundation's Process uses to see the
+        // child exit, and waitUntilExit never returns. bash closes them all first.
+        // TERM stays tmux's own ("screen"): another terminal's description inside tmux (say
+        // xterm's back-colour-erase) garbles the screen. `trap : INT` keeps this shell alive
+        // when Ctrl-C kills the program, so it can print the exit status.
+        let inner = "trap : INT; env LANG=C.UTF-8 \(envPrefix)\(command); echo EXIT=$?; sleep 30"
+        let line = "tmux -L \(socket) -f /dev/null new-session -d -s \(session) -x \(width) -y \(height) '\(inner)' </dev/null >/dev/null 2>&1"
+        let closeAll = "for ((fd=3; fd<1024; fd++)); do eval \"exec $fd>&-\"; done 2>/dev/null; "
+        let (status, _, _) = sh(["bash", "-c", closeAll + line])
+        if status != 0 {
+            Issue.record("tmux new-session failed with status \(status)")
+            return nil
+        }
+    }
+
+    deinit { sh(["tmux", "-L", socket, "kill-server"]) }
+
+    func keys(_ keys: String...) { sh(["tmux", "-L", socket, "send-keys", "-t", session] + keys) }
+
+    func screen(colors: Bool = false) -> String {
+        sh(["tmux", "-L", socket, "capture-pane", "-p", "-t", session] + (colors ? ["-e"] : [])).1
+    }
+
+    func resize(width: Int, height: Int) {
+        _ = sh(["tmux", "-L", socket, "resize-window", "-t", session, "-x", String(width), "-y", String(height)])
+    }
+
+    /// Polls the screen until `condition` holds or `seconds` pass; returns the last screen.
+    @discardableResult
+    func waitFor(_ what: String, seconds: Double = 10, _ condition: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = screen()
+            if condition(last) { return last }
+            usleep(50_000)
+        }
+        Issue.record("timed out waiting for \(what); screen was:\n\(last)")
+        return last
+    }
+}
+
+/// tmux must be there: the end-to-end test fails (never skips) without it.
+func requireTmux() -> Bool {
+    let (status, _, _) = sh(["tmux", "-V"])
+    if status != 0 {
+        Issue.record("tmux not found: install it (apt-get install tmux); .ci/run does this on a fresh machine")
+        return false
+    }
+    return true
+}
+
+/// The value in a lanes-panel row, per lane: "unacked   0   2   2" → [0, 2, 2].
+func row(_ label: String, in screen: String) -> [Int]? {
+    for line in screen.split(separator: "\n") {
+        let trimmed = line.drop { $0 == "│" || $0 == " " || $0 == "|" }
+        guard trimmed.hasPrefix(label + " ") else { continue }
+        let lanePart = trimmed.dropFirst(label.count).split(separator: "│").first ?? ""
+        let numbers = lanePart.split(separator: " ").compactMap { Int($0) }
+        return numbers.isEmpty ? nil : numbers
+    }
+    return nil
+}
