@@ -21,6 +21,9 @@ public struct Lane: Sendable {
     /// Sequence number of the next notable (so readers can ask for "everything after n").
     public internal(set) var notableCount = 0
     public var recordNotables = false
+    /// Record every message event for export (`drainTrace()`); off by default, it costs.
+    public var recordTrace = false
+    var trace: [TraceEvent] = []
     /// Run the conservation checker after every event (tests and debug runs).
     public var checkEveryEvent = false
     /// The first conservation violation seen, if any.
@@ -149,8 +152,10 @@ public struct Lane: Sendable {
                 dropped(e.packet, link: link, toBroker: toBroker, partitioned: true)
                 if e.packet.kind.carriesMessage { removeCopy(e.packet.msg.id, why: "a partition cut it off on the wire") }
             } else if toBroker {
+                if recordTrace { traced(.arrive, e.packet, e.packet.msg.id, nodeOf(link: link)) }
                 brokerReceives(e.packet, link: link)
             } else {
+                if recordTrace { traced(.arrive, e.packet, e.packet.msg.id, nodeOf(link: link)) }
                 clientReceives(e.packet, link: link)
             }
         case .produce:
@@ -177,6 +182,7 @@ public struct Lane: Sendable {
     /// Sends a packet over link `link`; a message copy on the wire counts as pending.
     mutating func send(_ packet: Packet, link: Int, toBroker: Bool) {
         let cut = brokerIsolated || (toBroker ? links[link].cutToBroker : links[link].cutFromBroker)
+        if recordTrace { traced(.send, packet, packet.msg.id, nodeOf(link: link)) }
         if cut || links[link].rng.chance(perMillion: links[link].lossPerMillion) {
             dropped(packet, link: link, toBroker: toBroker, partitioned: cut)
             return
@@ -203,6 +209,7 @@ public struct Lane: Sendable {
     }
 
     private mutating func dropped(_ packet: Packet, link: Int, toBroker: Bool, partitioned: Bool) {
+        if recordTrace { traced(.drop, packet, packet.msg.id, nodeOf(link: link)) }
         guard recordNotables else { return }
         let node = nodeOf(link: link)
         let why = partitioned ? "\(node.short) partitioned" : "lost on the wire"
@@ -232,7 +239,9 @@ public struct Lane: Sendable {
     }
 
     private mutating func produceTick(_ p: Int) {
-        if now >= settings.durationMicros || (settings.messageLimit.map { tracker.produced >= $0 } ?? false) {
+        // Production runs for [0, duration]: a replay that ends at the moment a dashboard
+        // session ended sees every publish the session saw.
+        if now > settings.durationMicros || (settings.messageLimit.map { tracker.produced >= $0 } ?? false) {
             productionOver = true
             return
         }
@@ -290,6 +299,7 @@ public struct Lane: Sendable {
             let p = link
             if broker.isDuplicatePublish(packet.msg.id, now: now, window: settings.dedupWindowMicros) {
                 counters.duplicatesSuppressed += 1
+                if recordTrace { traced(.suppress, nil, packet.msg.id, .producer(p)) }
                 if recordNotables { note(.suppressed, packet.msg.id, .broker, "re-published copy dropped by the broker's dedup window") }
                 removeCopy(packet.msg.id, why: "deduplicated")
             } else {
@@ -446,11 +456,13 @@ public struct Lane: Sendable {
             // The idempotency record and the effect commit together, in this one step.
             guard record.insert(id) else {
                 counters.duplicatesSuppressed += 1
+                if recordTrace { traced(.suppress, nil, id, .consumer(c), delivery: deliveryCount) }
                 if recordNotables { note(.suppressed, id, .consumer(c), "duplicate caught by the idempotency record at c\(c + 1); effect not applied again") }
                 return
             }
             consumers[c].processed += 1
             counters.processed += 1
+            if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
             let before = tracker.applyEffect(id)
             if before == 0 { latency.record(now - msg.bornMicros) }
             // Version check: an older write for a key never overwrites a newer one.
@@ -459,6 +471,7 @@ public struct Lane: Sendable {
         }
         consumers[c].processed += 1
         counters.processed += 1
+        if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
         let before = tracker.applyEffect(id)
         if before == 0 {
             latency.record(now - msg.bornMicros)
@@ -488,9 +501,11 @@ public struct Lane: Sendable {
             break
         case .lost:
             counters.lost = tracker.lost
+            if recordTrace { traced(.lost, nil, id, .broker) }
             if recordNotables { note(.lost, id, nil, "LOST: never applied; the last copy went when " + why) }
         case .deadLettered:
             counters.deadLettered = tracker.deadLettered
+            if recordTrace { traced(.deadLetter, nil, id, .broker) }
         }
         if mode == .effectivelyOnce && fate != .effected { record.retire(id) }
     }

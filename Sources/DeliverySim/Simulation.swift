@@ -16,6 +16,14 @@ public struct Simulation: Sendable {
         }
     }
 
+    /// Turns the per-event trace (for `--events`) on or off in every lane.
+    public mutating func setRecordTrace(_ on: Bool) {
+        for i in lanes.indices { lanes[i].recordTrace = on }
+    }
+
+    /// Takes lane `i`'s trace events recorded so far.
+    public mutating func drainTrace(lane i: Int) -> [TraceEvent] { lanes[i].drainTrace() }
+
     /// Advances every lane to virtual time `t`.
     public mutating func advance(to t: Micros) {
         guard t > now else { return }
