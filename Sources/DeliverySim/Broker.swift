@@ -38,7 +38,7 @@ struct Broker {
     var durable: Bool
     var maxDeliveries: Int
     var ready: Deque<StoredMsg> = []
-    var deliveries: [UInt64: Delivery] = [:]
+    var deliveries = U64Map<Delivery>(capacity: 256)
     /// Ack deadlines in the order they were set; the timeout is constant, so this is sorted.
     var deadlines: Deque<(Micros, UInt64)> = []
     var deadlineTimerArmed = false
@@ -49,7 +49,7 @@ struct Broker {
     var roundRobin = 0
     var unackedCount = 0
     /// Recently published ids → expiry (dedup of producer retries).
-    var dedup: [UInt64: Micros] = [:]
+    var dedup = U64Map<Micros>()
     var dedupQueue: Deque<(Micros, UInt64)> = []
     var dedupTimerArmed = false
 
@@ -77,7 +77,7 @@ struct Broker {
     mutating func recordDelivery(_ msg: StoredMsg, to c: Int, holdsCopy: Bool, deadline: Micros) -> UInt64 {
         let id = nextDeliveryID
         nextDeliveryID += 1
-        deliveries[id] = Delivery(msg: msg, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline)
+        deliveries.insert(id, Delivery(msg: msg, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline))
         deadlines.append((deadline, id))
         outstanding[c] += 1
         if holdsCopy { unackedCount += 1 }
@@ -102,7 +102,7 @@ struct Broker {
     /// A durable broker restarts: every message it had delivered and not seen acked goes
     /// back to ready, in delivery order, flagged as delivered before.
     mutating func recoverAfterRestart() {
-        let open = deliveries.keys.sorted()
+        let open = deliveries.sortedKeys()
         var back: [StoredMsg] = []
         for id in open where deliveries[id]!.holdsCopy { back.append(deliveries[id]!.msg) }
         deliveries.removeAll()
@@ -116,7 +116,7 @@ struct Broker {
     mutating func isDuplicatePublish(_ id: MessageID, now: Micros, window: Micros) -> Bool {
         guard window > 0 else { return false }
         if let expiry = dedup[id.raw], expiry > now { return true }
-        dedup[id.raw] = now + window
+        dedup.insert(id.raw, now + window)
         dedupQueue.append((now + window, id.raw))
         return false
     }

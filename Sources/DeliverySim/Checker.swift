@@ -8,16 +8,18 @@ extension Lane {
         // 1. Count every copy where it physically is.
         var copies: [UInt64: Int32] = [:]
         var wire = 0
-        for e in queue.items where e.kind == .arriveAtBroker || e.kind == .arriveAtClient {
+        queue.forEachPending { e in
+            guard e.kind == .arriveAtBroker || e.kind == .arriveAtClient else { return }
             wire += 1
             if e.packet.kind.carriesMessage { copies[e.packet.msg.id.raw, default: 0] += 1 }
         }
         for p in producers {
-            for (_, m) in p.outstanding { copies[m.id.raw, default: 0] += 1 }
+            p.outstanding.forEach { _, m in copies[m.id.raw, default: 0] += 1 }
         }
         for m in broker.ready { copies[m.ref.id.raw, default: 0] += 1 }
         var unacked = 0
-        for (_, d) in broker.deliveries where d.holdsCopy {
+        broker.deliveries.forEach { _, d in
+            guard d.holdsCopy else { return }
             unacked += 1
             copies[d.msg.ref.id.raw, default: 0] += 1
         }

@@ -64,7 +64,7 @@ public enum CopyEnd: UInt8, Sendable {
 }
 
 struct Tracker {
-    var live: [UInt64: Track] = [:]
+    var live = U64Map<Track>(capacity: 1_024)
     var produced = 0
     var effected = 0
     var deadLettered = 0
@@ -75,34 +75,34 @@ struct Tracker {
 
     mutating func create(_ id: MessageID) {
         produced += 1
-        live[id.raw] = Track()
+        live.insert(id.raw, Track())
     }
 
     @inline(__always)
     mutating func addCopy(_ id: MessageID) {
-        live[id.raw, default: Track()].copies += 1
+        if live.update(id.raw, { $0.copies += 1 }) == nil {
+            // Only a bug brings a finished message back; the checker reports it.
+            live.insert(id.raw, Track(copies: 1))
+        }
     }
 
     /// Removes one copy; returns the message's final fate when that was the last copy.
     @discardableResult
     mutating func removeCopy(_ id: MessageID) -> Fate? {
-        guard let idx = live.index(forKey: id.raw) else { return nil }
-        live.values[idx].copies -= 1
-        if live.values[idx].copies > 0 { return nil }
-        return finalize(at: idx)
+        guard let left = live.update(id.raw, { t -> Int32 in t.copies -= 1; return t.copies }), left <= 0 else { return nil }
+        return finalize(id.raw)
     }
 
     /// Call after creating a message that may have no copy at all (a fire-and-forget publish
     /// dropped at once).
     @discardableResult
     mutating func settle(_ id: MessageID) -> Fate? {
-        guard let idx = live.index(forKey: id.raw), live.values[idx].copies <= 0 else { return nil }
-        return finalize(at: idx)
+        guard let t = live[id.raw], t.copies <= 0 else { return nil }
+        return finalize(id.raw)
     }
 
-    private mutating func finalize(at idx: Dictionary<UInt64, Track>.Index) -> Fate {
-        let t = live.values[idx]
-        live.remove(at: idx)
+    private mutating func finalize(_ raw: UInt64) -> Fate {
+        let t = live.removeValue(forKey: raw)!
         if t.effects > 0 { return .effected }
         if t.deadLettered { deadLettered += 1; return .deadLettered }
         lost += 1
@@ -112,24 +112,23 @@ struct Tracker {
     /// Marks a consumer's receipt; returns true if a consumer had received it before.
     @inline(__always)
     mutating func markReceived(_ id: MessageID) -> Bool {
-        guard let idx = live.index(forKey: id.raw) else { return false }
-        let before = live.values[idx].received
-        live.values[idx].received = true
-        return before
+        live.update(id.raw) { t -> Bool in
+            let before = t.received
+            t.received = true
+            return before
+        } ?? false
     }
 
     /// Counts an effect; returns how many effects the message had before this one.
     @inline(__always)
     mutating func applyEffect(_ id: MessageID) -> Int32 {
-        guard let idx = live.index(forKey: id.raw) else { return 0 }
-        let before = live.values[idx].effects
-        live.values[idx].effects += 1
+        guard let before = live.update(id.raw, { t -> Int32 in t.effects += 1; return t.effects - 1 }) else { return 0 }
         if before == 0 { effected += 1 }
         return before
     }
 
     mutating func markDeadLettered(_ id: MessageID) {
-        live[id.raw]?.deadLettered = true
+        live.update(id.raw) { $0.deadLettered = true }
     }
 
     enum Fate { case effected, deadLettered, lost }

@@ -114,7 +114,7 @@ extension Lane {
         guard !producers[p].up else { return }
         producers[p].up = true
         // The outbox is durable: everything unconfirmed is published again, oldest first.
-        for seq in producers[p].outstanding.keys.sorted() {
+        for seq in producers[p].outstanding.sortedKeys() {
             producers[p].deadlines.append((now, seq))
         }
         if !producers[p].timerArmed, !producers[p].deadlines.isEmpty {
@@ -132,7 +132,7 @@ extension Lane {
         let ready = broker.ready
         broker.ready.removeAll()
         for m in ready { removeCopy(m.ref.id, why: "the transient broker crashed with it in memory") }
-        for id in broker.deliveries.keys.sorted() {
+        for id in broker.deliveries.sortedKeys() {
             let d = broker.deliveries[id]!
             if d.holdsCopy { removeCopy(d.msg.ref.id, why: "the transient broker crashed with it in memory") }
         }

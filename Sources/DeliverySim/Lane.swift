@@ -252,7 +252,7 @@ public struct Lane: Sendable {
             let msg = MsgRef(id: MessageID(producer: p, seq: seq), key: key, bornMicros: now)
             tracker.create(msg.id)
             if mode.producerRetries {
-                producers[p].outstanding[seq] = msg
+                producers[p].outstanding.insert(seq, msg)
                 tracker.addCopy(msg.id)  // the producer's outbox holds it until confirmed
             }
             publish(msg, producer: p)
@@ -565,7 +565,7 @@ struct Producer {
     var timing: PRNG
     var keys: PRNG
     /// The durable outbox: published, not yet confirmed (at-least-once and effectively-once).
-    var outstanding: [UInt64: MsgRef] = [:]
+    var outstanding = U64Map<MsgRef>()
     var deadlines: Deque<(Micros, UInt64)> = []
     var timerArmed = false
 

@@ -97,23 +97,33 @@ public struct PRNG: RandomNumberGenerator, Sendable {
 
 /// Natural logarithm in pure Swift, so the core needs neither Foundation nor libm.
 ///
-/// x = m * 2^e with m in [1, 2); ln m = 2 atanh((m-1)/(m+1)), a series that converges fast
-/// for |z| <= 1/3. Accurate to ~1e-15 relative, and identical on every machine.
+/// x = m * 2^e with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(z), z = (m-1)/(m+1), |z| < 0.172,
+/// summed as a fixed Horner polynomial in z^2 (13 terms reach double precision). Accurate to
+/// ~1e-15 relative, identical on every machine, and free of divisions but one.
 @inlinable
 public func naturalLog(_ x: Double) -> Double {
     precondition(x > 0)
-    let e = Double(x.exponent)
-    let m = x.significand  // in [1, 2)
+    var e = Double(x.exponent)
+    var m = x.significand  // in [1, 2)
+    if m > 1.414_213_562_373_095_1 {
+        m *= 0.5
+        e += 1
+    }
     let z = (m - 1) / (m + 1)
     let z2 = z * z
-    var term = z
-    var sum = 0.0
-    var k = 1.0
-    while k < 60 {
-        sum += term / k
-        term *= z2
-        k += 2
-        if term < 1e-18 { break }
-    }
-    return 2 * sum + e * 0.693_147_180_559_945_309_417_232_121_458
+    // 1/(2k+1) for k = 12 ... 1, Horner from the highest term.
+    var p = 1.0 / 25
+    p = p * z2 + 1.0 / 23
+    p = p * z2 + 1.0 / 21
+    p = p * z2 + 1.0 / 19
+    p = p * z2 + 1.0 / 17
+    p = p * z2 + 1.0 / 15
+    p = p * z2 + 1.0 / 13
+    p = p * z2 + 1.0 / 11
+    p = p * z2 + 1.0 / 9
+    p = p * z2 + 1.0 / 7
+    p = p * z2 + 1.0 / 5
+    p = p * z2 + 1.0 / 3
+    p = p * z2 + 1
+    return 2 * z * p + e * 0.693_147_180_559_945_309_417_232_121_458
 }

@@ -148,3 +148,33 @@ import Testing
 extension PRNG {
     var seedFingerprint: UInt64 { var c = self; return c.next() }
 }
+
+@Suite struct U64MapTests {
+    @Test func behavesLikeADictionaryUnderRandomOperations() {
+        var map = U64Map<Int>()
+        var reference: [UInt64: Int] = [:]
+        var rng = PRNG(seed: 11)
+        for step in 0..<200_000 {
+            // Small key space so inserts, overwrites and deletes collide and wrap around.
+            let key = 1 + rng.below(3_000)
+            switch rng.below(3) {
+            case 0:
+                map.insert(key, step)
+                reference[key] = step
+            case 1:
+                #expect(map.removeValue(forKey: key) == reference.removeValue(forKey: key))
+            default:
+                #expect(map[key] == reference[key])
+            }
+        }
+        #expect(map.count == reference.count)
+        #expect(map.sortedKeys() == reference.keys.sorted())
+        for (k, v) in reference { #expect(map[k] == v) }
+        var visited = 0
+        map.forEach { k, v in
+            visited += 1
+            #expect(reference[k] == v)
+        }
+        #expect(visited == reference.count)
+    }
+}
