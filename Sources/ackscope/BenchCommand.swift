@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import DeliverySim
 
 /// `ackscope bench`: simulated messages per wall second, ns per event, and memory.
@@ -27,12 +28,16 @@ struct BenchCommand: ParsableCommand {
     })
     var mode: Mode = .atLeastOnce
 
+    @Flag(help: "Measure drawing a dashboard frame instead (200x60, three lanes, 50 consumers).")
+    var frame = false
+
     mutating func validate() throws {
         if messages < 1 { throw ValidationError("--messages must be 1 or more") }
         if repeats < 1 || repeats > 99 { throw ValidationError("--repeats must be from 1 to 99") }
     }
 
     func run() throws {
+        if frame { return runFrame() }
         var s = Settings()
         s.modes = [mode]
         s.producers = 4
@@ -80,6 +85,34 @@ struct BenchCommand: ParsableCommand {
         let mps = results.map(\.msgsPerSec).sorted()[results.count / 2]
         let npe = results.map(\.nsPerEvent).sorted()[results.count / 2]
         print("median: \(Int(mps)) simulated msgs/s, \(fmt(npe)) ns/event; peak RSS \((Output.procStatusKiB("VmHWM") ?? 0) / 1024) MiB")
+    }
+
+    /// State to buffer to diff, as the live loop does each frame (the ncurses write of the
+    /// changed cells is not included: it depends on the terminal, not on us).
+    private func runFrame() {
+        var s = Settings()
+        s.consumers = 50
+        s.ratePerSecond = 500
+        s.durationMicros = Settings.unlimitedMicros
+        var app = App(settings: s, unicode: true)
+        app.advanceVirtual(by: 10_000_000)
+        var previous = app.render(width: 200, height: 60)
+        var samples: [UInt64] = []
+        var changed = 0
+        for _ in 0..<2_000 {
+            app.advanceVirtual(by: 50_000)  // one frame of virtual time at 1x, not timed
+            let start = Output.monotonicNanos()
+            let buffer = app.render(width: 200, height: 60)
+            var diff = 0
+            for i in buffer.cells.indices where buffer.cells[i] != previous.cells[i] { diff += 1 }
+            samples.append(Output.monotonicNanos() - start)
+            changed += diff
+            previous = buffer
+        }
+        samples.sort()
+        let us = { (n: UInt64) in JSON.number(Double(n) / 1_000) }
+        print("frame bench: 200x60, 3 lanes, 50 consumers, 2000 frames")
+        print("render+diff per frame: median \(us(samples[samples.count / 2])) us, p99 \(us(samples[samples.count * 99 / 100])) us, max \(us(samples.last!)) us; \(changed / samples.count) cells changed per frame")
     }
 
     private func fmt(_ d: Double) -> String { JSON.number((d * 10).rounded() / 10) }

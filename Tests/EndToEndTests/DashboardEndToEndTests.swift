@@ -85,6 +85,34 @@ import Testing
     }
 }
 
+/// Signals and broken terminals, in a real terminal.
+@Suite(.serialized) struct TerminalBehaviourTests {
+    @Test func sigtermAndSighupRestoreTheTerminalWithTheUsualCodes() throws {
+        guard requireTmux() else { return }
+        let bin = try #require(ackscopeBinary())
+        for (signal, number, code) in [("TERM", SIGTERM, 143), ("HUP", SIGHUP, 129)] {
+            guard let tmux = Tmux(width: 100, height: 30, command: bin) else { return }
+            tmux.waitFor("the dashboard") { $0.contains("in flight") }
+            let pid = try #require(tmux.programPID(), "no program in the pane")
+            kill(pid, number)
+            let screen = tmux.waitFor("exit by SIG\(signal)") { $0.contains("EXIT=\(code)") }
+            // endwin ran: the dashboard is gone from the visible screen.
+            #expect(!screen.contains("in flight"), "terminal not restored after SIG\(signal)")
+        }
+    }
+
+    @Test func dumbOrMissingTermIsAClearErrorNotACrash() throws {
+        guard requireTmux() else { return }
+        let bin = try #require(ackscopeBinary())
+        for (env, words) in [("TERM=dumb", "TERM=dumb"), ("-u TERM", "TERM is not set")] {
+            guard let tmux = Tmux(width: 100, height: 30, command: "env \(env) \(bin)") else { return }
+            let screen = tmux.waitFor("the error for \(env)") { $0.contains("EXIT=") }
+            #expect(screen.contains("EXIT=2"))
+            #expect(screen.contains(words), "screen: \(screen)")
+        }
+    }
+}
+
 /// The binary without a terminal, and bad input: one line, exit 2.
 @Suite struct CommandLineTests {
     @Test func withoutATtyTheDashboardPointsToRun() throws {

@@ -64,6 +64,15 @@ final class Tmux {
         sh(["tmux", "-L", socket, "capture-pane", "-p", "-t", session] + (colors ? ["-e"] : [])).1
     }
 
+    /// The pid of the program running in the pane (the pane shell's child).
+    func programPID() -> Int32? {
+        let pane = sh(["tmux", "-L", socket, "display", "-p", "-t", session, "#{pane_pid}"]).1
+        guard let shell = Int32(pane.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let children = try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        else { return nil }
+        return children.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
     func resize(width: Int, height: Int) {
         _ = sh(["tmux", "-L", socket, "resize-window", "-t", session, "-x", String(width), "-y", String(height)])
     }
