@@ -10,7 +10,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The pure world: no Foundation, no I/O.
@@ -21,8 +20,11 @@ let package = Package(
         // Pure UI: state, update, panels drawing into a ScreenBuffer. Never imports ncurses.
         .target(
             name: "Dashboard",
-            dependencies: ["DeliverySim", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["DeliverySim", "TOMLLite"]
         ),
+        // A small pure-Swift TOML reader for themes and scenarios: bad files are errors, never crashes.
+        .target(name: "TOMLLite"),
+        .testTarget(name: "TOMLLiteTests", dependencies: ["TOMLLite"]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that touches the terminal.
         .target(name: "TerminalNcurses", dependencies: ["CNcursesw", "Dashboard"]),

@@ -1,4 +1,4 @@
-import TOMLKit
+import TOMLLite
 
 /// The sixteen basic terminal colours, by their ANSI index.
 ///
@@ -264,13 +264,9 @@ extension Theme {
     public static func parse(text: String, fileName: String, base: Theme = .defaultDark) throws(ThemeError) -> ParsedTheme {
         let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ThemeError(
-                fileName: fileName, line: error.source.begin.line, column: error.source.begin.column,
-                message: "not valid TOML: \(error.description)")
+            table = try TOML.parse(text)
         } catch {
-            throw ThemeError(fileName: fileName, line: 1, column: 1, message: "not valid TOML: \(error)")
+            throw ThemeError(fileName: fileName, line: error.line, column: error.column, message: "not valid TOML: \(error.message)")
         }
 
         let locator = TOMLLineLocator(text: text)
@@ -351,7 +347,7 @@ extension Theme {
 
     /// The `description` string of a theme file, if it has one; for listings.
     public static func description(inThemeText text: String) -> String? {
-        (try? TOMLTable(string: text))?["description"]?.string
+        (try? TOML.parse(text))?["description"]?.string
     }
 
     /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
@@ -380,9 +376,9 @@ extension Theme {
         return best?.word
     }
 
-    private static func color(from value: TOMLValueConvertible) -> ColorSpec? {
+    private static func color(from value: TOMLValue) -> ColorSpec? {
         if let text = value.string { return ColorSpec(parsing: text) }
-        if let index = value.int, (0...255).contains(index) { return .palette(UInt8(index)) }
+        if let index = value.integer, (0...255).contains(index) { return .palette(UInt8(index)) }
         return nil
     }
 
@@ -433,7 +429,7 @@ extension Theme {
 
 /// Finds the line of a dotted key in TOML text, for warnings.
 ///
-/// TOMLKit does not report where a value came from, so this scans the text: each line gets
+/// Values carry no position once inside inline tables and arrays, so this scans the text: each line gets
 /// a key path (its table header plus its own dotted key), and the line whose path best
 /// matches the wanted one wins. Inline tables (`ready = { fg = ... }`) match their fields.
 struct TOMLLineLocator {

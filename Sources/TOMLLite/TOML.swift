@@ -1,0 +1,612 @@
+/// A small TOML 1.0 reader in pure Swift: every error is a line and column, never a crash.
+///
+/// It replaced a C++ parser whose assertions aborted the process on some malformed input
+/// (`[[[` did it); a bad theme or scenario file must be a one-line error with exit code 2.
+/// Supported: comments, bare/quoted/dotted keys, basic and literal strings (single- and
+/// multi-line), integers (decimal, hex, octal, binary, underscores), floats (inf, nan),
+/// booleans, arrays, inline tables, `[table]` and `[[array of tables]]`. Dates and times are
+/// reported as unsupported. Every key remembers where it was written, for messages.
+public enum TOMLValue: Equatable, Sendable {
+    case string(String)
+    case integer(Int64)
+    case float(Double)
+    case bool(Bool)
+    case array([TOMLValue])
+    case table(TOMLTable)
+
+    public var string: String? { if case .string(let s) = self { s } else { nil } }
+    public var integer: Int64? { if case .integer(let i) = self { i } else { nil } }
+    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var array: [TOMLValue]? { if case .array(let a) = self { a } else { nil } }
+    public var table: TOMLTable? { if case .table(let t) = self { t } else { nil } }
+    /// A float, or an integer read as a float.
+    public var double: Double? {
+        switch self {
+        case .float(let d): d
+        case .integer(let i): Double(i)
+        default: nil
+        }
+    }
+
+    /// The kind of value, in words, for error messages.
+    public var typeName: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .float: "a float"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        }
+    }
+}
+
+extension TOMLValue: CustomDebugStringConvertible {
+    /// The value written back as TOML, for messages ("bad colour \"#zz\"").
+    public var debugDescription: String {
+        switch self {
+        case .string(let s):
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default: out.unicodeScalars.append(u)
+                }
+            }
+            return out + "\""
+        case .integer(let i): return String(i)
+        case .float(let d): return String(d)
+        case .bool(let b): return String(b)
+        case .array(let a): return "[" + a.map(\.debugDescription).joined(separator: ", ") + "]"
+        case .table(let t): return "{ " + t.keys.map { "\($0) = \(t[$0]!.debugDescription)" }.joined(separator: ", ") + " }"
+        }
+    }
+}
+
+/// A table: keys in the order written, each with its value and where it was written.
+public struct TOMLTable: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var value: TOMLValue
+        /// 1-based line and column of the key.
+        public var line: Int
+        public var column: Int
+    }
+
+    public private(set) var keys: [String] = []
+    private var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> TOMLValue? { entries[key]?.value }
+    public func entry(_ key: String) -> Entry? { entries[key] }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    mutating func set(_ key: String, _ entry: Entry) {
+        if entries[key] == nil { keys.append(key) }
+        entries[key] = entry
+    }
+}
+
+public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public var description: String { "\(line):\(column): \(message)" }
+}
+
+public enum TOML {
+    /// Parses a whole document.
+    public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
+        var p = Parser(text)
+        return try p.document()
+    }
+}
+
+private struct Parser {
+    let b: [UInt8]
+    var i = 0
+    var line = 1
+    var lineStart = 0
+    var root = TOMLTable()
+    /// Where `key = value` lines go: a path of keys (array-of-tables steps go to the last).
+    var current: [String] = []
+    /// Table headers already defined, to reject a second `[same]`.
+    var definedTables: Set<[String]> = []
+
+    init(_ text: String) { b = Array(text.utf8) }
+
+    var column: Int { i - lineStart + 1 }
+    var atEnd: Bool { i >= b.count }
+    var peek: UInt8 { i < b.count ? b[i] : 0 }
+    func peek(_ k: Int) -> UInt8 { i + k < b.count ? b[i + k] : 0 }
+
+    func fail(_ message: String, line l: Int? = nil, column c: Int? = nil) -> TOMLError {
+        TOMLError(line: l ?? line, column: c ?? column, message: message)
+    }
+
+    mutating func advance() {
+        if b[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
+        }
+        i += 1
+    }
+
+    mutating func skipSpaces() {
+        while !atEnd, peek == UInt8(ascii: " ") || peek == UInt8(ascii: "\t") { i += 1 }
+    }
+
+    mutating func skipComment() throws(TOMLError) {
+        guard peek == UInt8(ascii: "#") else { return }
+        while !atEnd, peek != UInt8(ascii: "\n") {
+            if peek < 0x20 && peek != UInt8(ascii: "\t") && !(peek == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n")) {
+                throw fail("control character in a comment")
+            }
+            i += 1
+        }
+    }
+
+    /// After a statement: spaces, an optional comment, then a newline or the end.
+    mutating func endOfLine() throws(TOMLError) {
+        skipSpaces()
+        try skipComment()
+        if atEnd { return }
+        if peek == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 1 }
+        guard peek == UInt8(ascii: "\n") else { throw fail("expected the end of the line, found '\(Self.show(peek))'") }
+        advance()
+    }
+
+    static func show(_ c: UInt8) -> String {
+        c >= 0x20 && c < 0x7f ? String(UnicodeScalar(c)) : "\\u{\(String(c, radix: 16))}"
+    }
+
+    mutating func document() throws(TOMLError) -> TOMLTable {
+        if b.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        while !atEnd {
+            skipSpaces()
+            if atEnd { break }
+            switch peek {
+            case UInt8(ascii: "#"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                try endOfLine()
+            case UInt8(ascii: "["):
+                try header()
+                try endOfLine()
+            default:
+                try keyValue(into: current, inline: false)
+                try endOfLine()
+            }
+        }
+        return root
+    }
+
+    // MARK: keys
+
+    static func isBare(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D
+    }
+
+    mutating func simpleKey() throws(TOMLError) -> String {
+        if peek == UInt8(ascii: "\"") { return try basicString(multiline: false) }
+        if peek == UInt8(ascii: "'") { return try literalString(multiline: false) }
+        let start = i
+        while !atEnd, Self.isBare(peek) { i += 1 }
+        guard i > start else {
+            throw fail(atEnd ? "expected a key, found the end of the file" : "expected a key, found '\(Self.show(peek))'")
+        }
+        return String(decoding: b[start..<i], as: UTF8.self)
+    }
+
+    mutating func dottedKey() throws(TOMLError) -> [String] {
+        var parts = [try simpleKey()]
+        while true {
+            skipSpaces()
+            guard peek == UInt8(ascii: ".") else { return parts }
+            i += 1
+            skipSpaces()
+            parts.append(try simpleKey())
+        }
+    }
+
+    // MARK: tables
+
+    mutating func header() throws(TOMLError) {
+        let hLine = line, hColumn = column
+        i += 1
+        let isArray = peek == UInt8(ascii: "[")
+        if isArray { i += 1 }
+        skipSpaces()
+        let path = try dottedKey()
+        skipSpaces()
+        guard peek == UInt8(ascii: "]") else { throw fail("expected ']' to close the table header") }
+        i += 1
+        if isArray {
+            guard peek == UInt8(ascii: "]") else { throw fail("expected ']]' to close the array-of-tables header") }
+            i += 1
+            try appendTable(at: path, line: hLine, column: hColumn)
+        } else {
+            if definedTables.contains(path) {
+                throw fail("table [\(path.joined(separator: "."))] is defined twice", line: hLine, column: hColumn)
+            }
+            definedTables.insert(path)
+            try ensureTable(at: path, line: hLine, column: hColumn)
+        }
+        current = path
+    }
+
+    /// Walks `path` from the root, creating tables; array-of-tables steps go to their last table.
+    mutating func ensureTable(at path: [String], line l: Int, column c: Int) throws(TOMLError) {
+        try Self.ensure(&root, path[...], line: l, column: c)
+    }
+
+    static func ensure(_ t: inout TOMLTable, _ path: ArraySlice<String>, line l: Int, column c: Int) throws(TOMLError) {
+        guard let first = path.first else { return }
+        var entry = t.entry(first) ?? TOMLTable.Entry(value: .table(TOMLTable()), line: l, column: c)
+        switch entry.value {
+        case .table(var inner):
+            try ensure(&inner, path.dropFirst(), line: l, column: c)
+            entry.value = .table(inner)
+        case .array(var items) where !items.isEmpty && items.last?.table != nil:
+            var inner = items[items.count - 1].table!
+            try ensure(&inner, path.dropFirst(), line: l, column: c)
+            items[items.count - 1] = .table(inner)
+            entry.value = .array(items)
+        default:
+            throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not a table")
+        }
+        t.set(first, entry)
+    }
+
+    mutating func appendTable(at path: [String], line l: Int, column c: Int) throws(TOMLError) {
+        try Self.ensure(&root, path.dropLast(), line: l, column: c)
+        try Self.append(&root, path[...], line: l, column: c)
+    }
+
+    static func append(_ t: inout TOMLTable, _ path: ArraySlice<String>, line l: Int, column c: Int) throws(TOMLError) {
+        let first = path.first!
+        if path.count == 1 {
+            var entry = t.entry(first) ?? TOMLTable.Entry(value: .array([]), line: l, column: c)
+            guard case .array(var items) = entry.value, items.allSatisfy({ $0.table != nil }) else {
+                throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not an array of tables")
+            }
+            items.append(.table(TOMLTable()))
+            entry.value = .array(items)
+            t.set(first, entry)
+            return
+        }
+        guard var entry = t.entry(first) else {
+            throw TOMLError(line: l, column: c, message: "key '\(first)' is not a table")
+        }
+        switch entry.value {
+        case .table(var inner):
+            try append(&inner, path.dropFirst(), line: l, column: c)
+            entry.value = .table(inner)
+        case .array(var items) where items.last?.table != nil:
+            var inner = items[items.count - 1].table!
+            try append(&inner, path.dropFirst(), line: l, column: c)
+            items[items.count - 1] = .table(inner)
+            entry.value = .array(items)
+        default:
+            throw TOMLError(line: l, column: c, message: "key '\(first)' is not a table")
+        }
+        t.set(first, entry)
+    }
+
+    // MARK: key = value
+
+    mutating func keyValue(into tablePath: [String], inline: Bool) throws(TOMLError) {
+        let kLine = line, kColumn = column
+        let key = try dottedKey()
+        skipSpaces()
+        guard peek == UInt8(ascii: "=") else {
+            throw fail(atEnd || peek == UInt8(ascii: "\n") ? "expected '=' after the key '\(key.joined(separator: "."))'"
+                                                           : "expected '=' after the key, found '\(Self.show(peek))'")
+        }
+        i += 1
+        skipSpaces()
+        let v = try value()
+        try insertValue(v, path: tablePath + key, line: kLine, column: kColumn)
+    }
+
+    var inlineTarget: TOMLTable? = nil
+
+    mutating func insertValue(_ v: TOMLValue, path: [String], line l: Int, column c: Int) throws(TOMLError) {
+        if inlineTarget != nil {
+            try Self.put(&inlineTarget!, path[...], v, line: l, column: c)
+        } else {
+            try Self.put(&root, path[...], v, line: l, column: c)
+        }
+    }
+
+    static func put(_ t: inout TOMLTable, _ path: ArraySlice<String>, _ v: TOMLValue, line l: Int, column c: Int) throws(TOMLError) {
+        let first = path.first!
+        if path.count == 1 {
+            if t.entry(first) != nil {
+                throw TOMLError(line: l, column: c, message: "key '\(first)' is defined twice")
+            }
+            t.set(first, TOMLTable.Entry(value: v, line: l, column: c))
+            return
+        }
+        var entry = t.entry(first) ?? TOMLTable.Entry(value: .table(TOMLTable()), line: l, column: c)
+        switch entry.value {
+        case .table(var inner):
+            try put(&inner, path.dropFirst(), v, line: l, column: c)
+            entry.value = .table(inner)
+        case .array(var items) where items.last?.table != nil:
+            var inner = items[items.count - 1].table!
+            try put(&inner, path.dropFirst(), v, line: l, column: c)
+            items[items.count - 1] = .table(inner)
+            entry.value = .array(items)
+        default:
+            throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not a table")
+        }
+        t.set(first, entry)
+    }
+
+    // MARK: values
+
+    mutating func value() throws(TOMLError) -> TOMLValue {
+        guard !atEnd else { throw fail("expected a value, found the end of the file") }
+        switch peek {
+        case UInt8(ascii: "\""):
+            let multi = peek(1) == UInt8(ascii: "\"") && peek(2) == UInt8(ascii: "\"")
+            return .string(try basicString(multiline: multi))
+        case UInt8(ascii: "'"):
+            let multi = peek(1) == UInt8(ascii: "'") && peek(2) == UInt8(ascii: "'")
+            return .string(try literalString(multiline: multi))
+        case UInt8(ascii: "["):
+            return try arrayValue()
+        case UInt8(ascii: "{"):
+            return try inlineTable()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            if matchWord("true") { return .bool(true) }
+            if matchWord("false") { return .bool(false) }
+            throw fail("expected a value (true, false, a number, a string, an array or a table)")
+        default:
+            return try number()
+        }
+    }
+
+    mutating func matchWord(_ w: String) -> Bool {
+        let bytes = Array(w.utf8)
+        guard i + bytes.count <= b.count, Array(b[i..<(i + bytes.count)]) == bytes else { return false }
+        if i + bytes.count < b.count, Self.isBare(b[i + bytes.count]) { return false }
+        i += bytes.count
+        return true
+    }
+
+    mutating func number() throws(TOMLError) -> TOMLValue {
+        let sLine = line, sColumn = column
+        let start = i
+        while !atEnd {
+            let c = peek
+            let ok = Self.isBare(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":")
+            if !ok { break }
+            i += 1
+        }
+        let text = String(decoding: b[start..<i], as: UTF8.self)
+        func bad(_ why: String) -> TOMLError { TOMLError(line: sLine, column: sColumn, message: why) }
+        if text.isEmpty { throw bad("expected a value, found '\(Self.show(peek))'") }
+        if text.count >= 10, text.utf8.count > 4, Array(text.utf8)[4] == UInt8(ascii: "-"), text.first!.isNumber {
+            throw bad("dates and times are not supported here: '\(text)'")
+        }
+        var t = Substring(text)
+        var sign: Double = 1
+        if t.first == "+" || t.first == "-" {
+            if t.first == "-" { sign = -1 }
+            t = t.dropFirst()
+        }
+        if t == "inf" { return .float(sign * .infinity) }
+        if t == "nan" { return .float(.nan) }
+        // Underscores only between digits.
+        let raw = Array(t.utf8)
+        for (k, c) in raw.enumerated() where c == UInt8(ascii: "_") {
+            let before = k > 0 ? raw[k - 1] : 0, after = k + 1 < raw.count ? raw[k + 1] : 0
+            if !Self.isHexDigit(before) || !Self.isHexDigit(after) { throw bad("'\(text)' is not a number: misplaced '_'") }
+        }
+        let digits = t.filter { $0 != "_" }
+        if digits.hasPrefix("0x") || digits.hasPrefix("0o") || digits.hasPrefix("0b") {
+            guard sign == 1, text.first != "+" else { throw bad("'\(text)': hex, octal and binary take no sign") }
+            let radix = digits.hasPrefix("0x") ? 16 : digits.hasPrefix("0o") ? 8 : 2
+            guard let v = Int64(digits.dropFirst(2), radix: radix) else { throw bad("'\(text)' is not a number") }
+            return .integer(v)
+        }
+        if digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            if digits.count > 1 && digits.first == "0" { throw bad("'\(text)': leading zeros are not allowed") }
+            guard let v = Int64(digits) else { throw bad("'\(text)' is not a number or is too large") }
+            return .integer(sign < 0 ? -v : v)
+        }
+        // A float: digits, optional fraction, optional exponent.
+        let chars = Array(digits.utf8)
+        var k = 0
+        func run() -> Int {
+            let s = k
+            while k < chars.count, chars[k] >= 0x30, chars[k] <= 0x39 { k += 1 }
+            return k - s
+        }
+        guard run() > 0 else { throw bad("'\(text)' is not a value (strings need quotes)") }
+        if k < chars.count, chars[k] == UInt8(ascii: ".") {
+            k += 1
+            guard run() > 0 else { throw bad("'\(text)': a decimal point needs digits on both sides") }
+        }
+        if k < chars.count, chars[k] == UInt8(ascii: "e") || chars[k] == UInt8(ascii: "E") {
+            k += 1
+            if k < chars.count, chars[k] == UInt8(ascii: "+") || chars[k] == UInt8(ascii: "-") { k += 1 }
+            guard run() > 0 else { throw bad("'\(text)': an exponent needs digits") }
+        }
+        guard k == chars.count, let v = Double(String(digits)) else { throw bad("'\(text)' is not a value (strings need quotes)") }
+        return .float(sign * v)
+    }
+
+    static func isHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
+
+    mutating func basicString(multiline: Bool) throws(TOMLError) -> String {
+        let sLine = line, sColumn = column
+        i += multiline ? 3 : 1
+        if multiline { skipNewlineAfterOpening() }
+        var out: [UInt8] = []
+        while true {
+            guard !atEnd else { throw fail("unterminated string (opened here)", line: sLine, column: sColumn) }
+            let c = peek
+            if c == UInt8(ascii: "\"") {
+                if !multiline { i += 1; break }
+                if peek(1) == UInt8(ascii: "\"") && peek(2) == UInt8(ascii: "\"") {
+                    i += 3
+                    // Up to two quotes may end the content right before the closing three.
+                    while peek == UInt8(ascii: "\""), out.count < Int.max { out.append(c); i += 1 }
+                    break
+                }
+                out.append(c)
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: "\n") {
+                guard multiline else { throw fail("a newline in a single-line string (close it with \")") }
+                out.append(c)
+                advance()
+                continue
+            }
+            if c == UInt8(ascii: "\\") {
+                i += 1
+                if multiline, peek == UInt8(ascii: " ") || peek == UInt8(ascii: "\t") || peek == UInt8(ascii: "\n") || peek == UInt8(ascii: "\r") {
+                    // Line-ending backslash: drop the newline and the leading white space after it.
+                    var j = i
+                    while j < b.count, b[j] == UInt8(ascii: " ") || b[j] == UInt8(ascii: "\t") { j += 1 }
+                    if j < b.count, b[j] == UInt8(ascii: "\n") || b[j] == UInt8(ascii: "\r") {
+                        while !atEnd, peek == UInt8(ascii: " ") || peek == UInt8(ascii: "\t") || peek == UInt8(ascii: "\n") || peek == UInt8(ascii: "\r") { advance() }
+                        continue
+                    }
+                }
+                try escape(into: &out)
+                continue
+            }
+            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+                throw fail("control character in a string")
+            }
+            out.append(c)
+            i += 1
+        }
+        guard let s = String(validating: out, as: UTF8.self) else {
+            throw fail("the string is not valid UTF-8", line: sLine, column: sColumn)
+        }
+        return s
+    }
+
+    mutating func skipNewlineAfterOpening() {
+        if peek == UInt8(ascii: "\r"), peek(1) == UInt8(ascii: "\n") { i += 1 }
+        if peek == UInt8(ascii: "\n") { advance() }
+    }
+
+    mutating func escape(into out: inout [UInt8]) throws(TOMLError) {
+        guard !atEnd else { throw fail("unterminated escape") }
+        let c = peek
+        i += 1
+        switch c {
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "e"): out.append(0x1B)
+        case UInt8(ascii: "\""): out.append(0x22)
+        case UInt8(ascii: "\\"): out.append(0x5C)
+        case UInt8(ascii: "u"), UInt8(ascii: "U"):
+            let n = c == UInt8(ascii: "u") ? 4 : 8
+            guard i + n <= b.count, let v = UInt32(String(decoding: b[i..<(i + n)], as: UTF8.self), radix: 16),
+                  let scalar = Unicode.Scalar(v) else { throw fail("bad \\\(Self.show(c)) escape: expected \(n) hex digits of a Unicode scalar") }
+            i += n
+            out.append(contentsOf: Array(String(Character(scalar)).utf8))
+        default:
+            throw fail("unknown escape '\\\(Self.show(c))'", column: column - 1)
+        }
+    }
+
+    mutating func literalString(multiline: Bool) throws(TOMLError) -> String {
+        let sLine = line, sColumn = column
+        i += multiline ? 3 : 1
+        if multiline { skipNewlineAfterOpening() }
+        let start = i
+        var end = i
+        while true {
+            guard !atEnd else { throw fail("unterminated string (opened here)", line: sLine, column: sColumn) }
+            let c = peek
+            if c == UInt8(ascii: "'") {
+                if !multiline { end = i; i += 1; break }
+                if peek(1) == UInt8(ascii: "'") && peek(2) == UInt8(ascii: "'") {
+                    var extra = 0
+                    while peek(3 + extra) == UInt8(ascii: "'") && extra < 2 { extra += 1 }
+                    end = i + extra
+                    i += 3 + extra
+                    break
+                }
+            }
+            if c == UInt8(ascii: "\n") {
+                guard multiline else { throw fail("a newline in a single-line string (close it with ')") }
+                advance()
+                continue
+            }
+            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+                throw fail("control character in a string")
+            }
+            i += 1
+        }
+        guard let s = String(validating: b[start..<end], as: UTF8.self) else {
+            throw fail("the string is not valid UTF-8", line: sLine, column: sColumn)
+        }
+        return s
+    }
+
+    /// White space, newlines and comments inside an array.
+    mutating func skipArrayFiller() throws(TOMLError) {
+        while !atEnd {
+            switch peek {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): i += 1
+            case UInt8(ascii: "\n"): advance()
+            case UInt8(ascii: "#"): try skipComment()
+            default: return
+            }
+        }
+    }
+
+    mutating func arrayValue() throws(TOMLError) -> TOMLValue {
+        let sLine = line, sColumn = column
+        i += 1
+        var items: [TOMLValue] = []
+        while true {
+            try skipArrayFiller()
+            guard !atEnd else { throw fail("unterminated array (opened here)", line: sLine, column: sColumn) }
+            if peek == UInt8(ascii: "]") { i += 1; return .array(items) }
+            items.append(try value())
+            try skipArrayFiller()
+            if peek == UInt8(ascii: ",") { i += 1; continue }
+            if peek == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if atEnd { throw fail("unterminated array (opened here)", line: sLine, column: sColumn) }
+            throw fail("expected ',' or ']' in the array, found '\(Self.show(peek))'")
+        }
+    }
+
+    mutating func inlineTable() throws(TOMLError) -> TOMLValue {
+        i += 1
+        let saved = inlineTarget
+        inlineTarget = TOMLTable()
+        defer { inlineTarget = saved }
+        skipSpaces()
+        if peek == UInt8(ascii: "}") {
+            i += 1
+            return .table(TOMLTable())
+        }
+        while true {
+            skipSpaces()
+            try keyValue(into: [], inline: true)
+            skipSpaces()
+            if peek == UInt8(ascii: ",") { i += 1; continue }
+            if peek == UInt8(ascii: "}") { i += 1; break }
+            throw fail(atEnd ? "unterminated inline table" : "expected ',' or '}' in the inline table, found '\(Self.show(peek))'")
+        }
+        return .table(inlineTarget!)
+    }
+}
