@@ -49,7 +49,8 @@ struct BenchCommand: ParsableCommand {
         s.ackTimeoutMicros = 100_000
         s.confirmTimeoutMicros = 100_000
         s.messageLimit = messages
-        s.durationMicros = Micros(Double(messages) / (s.ratePerSecond * Double(s.producers)) * 1_000_000) + 1_000_000
+        // Poisson arrivals: leave room so the message limit, not the clock, ends production.
+        s.durationMicros = Micros(Double(messages) / (s.ratePerSecond * Double(s.producers)) * 1_100_000) + 1_000_000
         s.crashEveryMicros = 1_000_000
         s.crashForMicros = 100_000
 
