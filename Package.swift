@@ -22,6 +22,11 @@ let package = Package(
             name: "Dashboard",
             dependencies: ["DeliverySim", "TOMLLite"]
         ),
+        // Scenario files, the headless experiment runner, exports and multi-seed compare.
+        .target(
+            name: "Experiments",
+            dependencies: ["DeliverySim", "TOMLLite"]
+        ),
         // A small pure-Swift TOML reader for themes and scenarios: bad files are errors, never crashes.
         .target(name: "TOMLLite"),
         .testTarget(name: "TOMLLiteTests", dependencies: ["TOMLLite"]),
@@ -31,11 +36,12 @@ let package = Package(
         .executableTarget(
             name: "ackscope",
             dependencies: [
-                "DeliverySim", "Dashboard", "TerminalNcurses",
+                "DeliverySim", "Dashboard", "TerminalNcurses", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "DeliverySim", "Dashboard"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim"]),
         .testTarget(name: "TerminalNcursesTests", dependencies: ["TerminalNcurses", "Dashboard"]),
         // Runs the real binary (in tmux, and headless in separate processes).

@@ -14,7 +14,17 @@ public struct App: Sendable {
     public private(set) var showHelp = false
     public private(set) var quitRequested = false
     public let unicode: Bool
-    public let scenarioName: String?
+    /// The scenario being played, if any: its words and its timeline.
+    public let script: Script?
+    public var scenarioName: String? { script?.title }
+    /// The scenario's actions applied so far (they are applied in time order).
+    public private(set) var scriptDone = 0
+    /// Why each entry of `sim.applied` happened, index for index.
+    public private(set) var actionOrigins: [ActionOrigin] = []
+    /// The info overlay (`i`): the scenario's explanation and timeline.
+    public private(set) var showInfo = false
+    /// Set by `e`; the real-time loop writes the snapshot and clears it.
+    public private(set) var snapshotRequested = false
     public let themeNames: [String]
     public private(set) var themeIndex = 0
     /// Which lanes are shown, as indices into `sim.lanes`.
@@ -30,6 +40,20 @@ public struct App: Sendable {
     private var seenNotables: [Int]
     /// Fractional virtual time carried between frames so slow speeds still advance.
     private var carryMicros: Double = 0
+    /// The script's actions, stable-sorted by time (the order they are applied in).
+    public private(set) var scriptQueue: [TimedAction] = []
+    /// `--crash-every` actions, generated up to `crashHorizon` (never unbounded: the
+    /// dashboard may produce for ever), and how many were applied.
+    private var crashSchedule: [TimedAction] = []
+    private var crashIndex = 0
+    private var crashHorizon: Micros = 0
+    /// `--chaos` actions (over `--duration`, or over the default 60s when there is none).
+    private var chaosSchedule: [TimedAction] = []
+    private var chaosIndex = 0
+    /// After `.` stepped one event, lanes stand at different instants; the next action
+    /// first completes the instant, so that a replay (which applies actions between whole
+    /// instants) sees exactly what the session saw.
+    private var partialInstant = false
 
     public static let speeds: [Double] = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
     public static let lossSteps: [Int32] = [0, 10_000, 50_000, 200_000]
@@ -52,10 +76,29 @@ public struct App: Sendable {
         public var delivered = 0, redelivered = 0, duplicateEffects = 0, lost = 0, unacked = 0
     }
 
-    public init(settings: Settings, unicode: Bool = true, scenarioName: String? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0) {
+    /// A scenario to play: title, one-paragraph explanation, actions at virtual times.
+    public struct Script: Equatable, Sendable {
+        public var title: String
+        public var explanation: String
+        public var actions: [TimedAction]
+        public init(title: String, explanation: String, actions: [TimedAction]) {
+            self.title = title
+            self.explanation = explanation
+            self.actions = actions
+        }
+    }
+
+    /// Where an applied action came from (written next to it in a recording).
+    public enum ActionOrigin: String, Sendable {
+        case key, scenario
+        case crashEvery = "crash-every"
+        case chaos
+    }
+
+    public init(settings: Settings, unicode: Bool = true, script: Script? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0) {
         self.settings = settings
         self.unicode = unicode
-        self.scenarioName = scenarioName
+        self.script = script
         self.themeNames = themeNames.isEmpty ? ["default"] : themeNames
         self.themeIndex = min(max(0, themeIndex), self.themeNames.count - 1)
         sim = Simulation(settings: settings, recordNotables: true)
@@ -63,6 +106,7 @@ public struct App: Sendable {
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         seenNotables = Array(repeating: 0, count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
+        resetSchedules()
     }
 
     // MARK: - Nodes and lanes
@@ -87,25 +131,29 @@ public struct App: Sendable {
     /// Applies one key: every fault key calls the same action API as the headless runner,
     /// at the current virtual time, and the simulation records it with that time.
     public mutating func press(_ key: Key) {
-        if showHelp {
+        if showHelp || showInfo {
             switch key {
             case .character("q"): quitRequested = true
             case .resize, .redraw: break
-            default: showHelp = false
+            default:
+                showHelp = false
+                showInfo = false
             }
             return
         }
         switch key {
         case .character("q"): quitRequested = true
         case .character("?"): showHelp = true
+        case .character("i"): showInfo = true
+        case .character("e"):
+            snapshotRequested = true
+            status = "Writing a snapshot…"
         case .character(" "):
             paused.toggle()
             status = paused ? "Paused: press . to process one event, space to resume." : "Running."
         case .character("."):
             if paused {
-                sim.stepOneEvent()
-                collect()
-                status = "One event: virtual time " + Format.seconds(sim.now) + "."
+                step()
             } else {
                 status = "Pause first (space), then . steps one event at a time."
             }
@@ -150,6 +198,12 @@ public struct App: Sendable {
 
     public mutating func setStatus(_ text: String) { status = text }
 
+    /// The real-time loop took the snapshot request (`e`).
+    public mutating func snapshotTaken(_ words: String) {
+        snapshotRequested = false
+        status = words
+    }
+
     private mutating func changeSpeed(_ direction: Int) {
         let i = Self.speeds.firstIndex { $0 >= speed } ?? 3
         speed = Self.speeds[max(0, min(Self.speeds.count - 1, i + direction))]
@@ -159,9 +213,17 @@ public struct App: Sendable {
     public static func speedText(_ s: Double) -> String { JSON.number(s) + "x" }
 
     private mutating func act(_ action: Action, _ words: String) {
-        sim.apply(action)
+        if partialInstant { advanceVirtual(by: 1) }
+        apply(action, origin: .key)
         collect()
         status = words
+    }
+
+    /// Applies an action now and remembers where it came from.
+    private mutating func apply(_ action: Action, origin: ActionOrigin) {
+        let before = sim.applied.count
+        sim.apply(action)
+        if sim.applied.count > before { actionOrigins.append(origin) }
     }
 
     /// The lane whose node states and numbers the topology shows when only one fits: the
@@ -249,6 +311,7 @@ public struct App: Sendable {
         carryMicros = 0
         log.removeAll()
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
+        resetSchedules()
         status = "Restarted with seed \(seed)."
     }
 
@@ -264,17 +327,172 @@ public struct App: Sendable {
         advanceVirtual(by: whole)
     }
 
-    /// Advances virtual time directly (tests and replays).
+    /// Advances virtual time directly (tests and replays), stopping exactly at each
+    /// scheduled action (scenario, `--crash-every`, `--chaos`) to apply it, as a headless
+    /// run does: every event up to that instant first, then the action.
     public mutating func advanceVirtual(by micros: Micros) {
         guard micros > 0 else { return }
         let target = sim.now + micros
-        while lastSampleAt + Self.sampleMicros <= target {
-            sim.advance(to: lastSampleAt + Self.sampleMicros)
-            lastSampleAt += Self.sampleMicros
-            sample()
+        partialInstant = false
+        while true {
+            let nextSample = lastSampleAt + Self.sampleMicros
+            let nextAction = nextScheduled()?.at ?? .max
+            let stop = min(target, nextSample, nextAction)
+            sim.advance(to: stop)
+            if stop == nextSample {
+                lastSampleAt += Self.sampleMicros
+                sample()
+            }
+            if stop == nextAction { applyDue(at: stop) }
+            if stop >= target { break }
         }
-        sim.advance(to: target)
         collect()
+    }
+
+    /// While paused: one event, or the next scheduled action if it comes first.
+    private mutating func step() {
+        let nextEvent = sim.lanes.compactMap(\.nextEventMicros).min()
+        if let next = nextScheduled(), nextEvent.map({ next.at <= $0 }) ?? true {
+            if next.at > sim.now {
+                advanceVirtual(by: next.at - sim.now)
+            } else {
+                applyDue(at: next.at)
+                collect()
+            }
+            status = "Scheduled action at " + Format.seconds(next.at) + ": " + (sim.applied.last?.action.description ?? "") + "."
+            return
+        }
+        sim.stepOneEvent()
+        partialInstant = true
+        collect()
+        status = "One event: virtual time " + Format.seconds(sim.now) + "."
+    }
+
+    // MARK: - Scheduled actions
+
+    /// Rebuilds the schedules from the settings (at start and on `r`/`R`).
+    private mutating func resetSchedules() {
+        scriptQueue = Self.stableSortedByTime(script?.actions ?? [])
+        scriptDone = 0
+        actionOrigins = []
+        partialInstant = false
+        crashSchedule = []
+        crashIndex = 0
+        crashHorizon = 0
+        chaosSchedule = []
+        chaosIndex = 0
+        if settings.chaos {
+            var s = settings
+            s.crashEveryMicros = 0
+            if s.durationMicros >= Settings.unlimitedMicros { s.durationMicros = Settings().durationMicros }
+            chaosSchedule = Self.stableSortedByTime(FaultSchedule.generated(s))
+        }
+    }
+
+    /// The earliest scheduled action not yet applied. Same-time ties go scenario first,
+    /// then `--crash-every`, then `--chaos`: the order `Simulation.runToEnd` applies them.
+    private mutating func nextScheduled() -> (at: Micros, origin: ActionOrigin)? {
+        var best: (at: Micros, origin: ActionOrigin)? = nil
+        if scriptDone < scriptQueue.count { best = (scriptQueue[scriptDone].atMicros, .scenario) }
+        if let t = nextCrashTime(), best.map({ t < $0.at }) ?? true { best = (t, .crashEvery) }
+        if chaosIndex < chaosSchedule.count {
+            let t = chaosSchedule[chaosIndex].atMicros
+            if best.map({ t < $0.at }) ?? true { best = (t, .chaos) }
+        }
+        return best
+    }
+
+    /// Applies every scheduled action due at `t`, in tie order.
+    private mutating func applyDue(at t: Micros) {
+        while let next = nextScheduled(), next.at <= t {
+            switch next.origin {
+            case .scenario:
+                apply(scriptQueue[scriptDone].action, origin: .scenario)
+                scriptDone += 1
+                status = "Scenario: " + scriptQueue[scriptDone - 1].action.description + "."
+            case .crashEvery:
+                apply(crashSchedule[crashIndex].action, origin: .crashEvery)
+                crashIndex += 1
+            case .chaos:
+                apply(chaosSchedule[chaosIndex].action, origin: .chaos)
+                chaosIndex += 1
+            case .key:
+                return
+            }
+        }
+    }
+
+    /// The time of the next `--crash-every` action, generating further ahead when needed.
+    ///
+    /// `FaultSchedule.generated` over a longer duration starts with the same actions (it
+    /// draws them in time order), so regenerating with a doubled horizon keeps everything
+    /// before the old horizon in place, and `crashIndex` stays valid.
+    private mutating func nextCrashTime() -> Micros? {
+        guard settings.crashEveryMicros > 0, settings.consumers > 0 else { return nil }
+        while true {
+            let complete = crashHorizon >= settings.durationMicros
+            if crashIndex < crashSchedule.count, complete || crashSchedule[crashIndex].atMicros < crashHorizon {
+                return crashSchedule[crashIndex].atMicros
+            }
+            if complete && crashHorizon > 0 { return nil }
+            let first = max(Duration.seconds(60), settings.crashEveryMicros * 64)
+            crashHorizon = min(settings.durationMicros, crashHorizon == 0 ? first : crashHorizon * 2)
+            var s = settings
+            s.chaos = false
+            s.durationMicros = crashHorizon
+            crashSchedule = Self.stableSortedByTime(FaultSchedule.generated(s))
+        }
+    }
+
+    static func stableSortedByTime(_ items: [TimedAction]) -> [TimedAction] {
+        items.enumerated().sorted { a, b in
+            a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
+        }.map(\.element)
+    }
+
+    // MARK: - The session as a run
+
+    /// Completes an instant left half-processed by `.`, so the session ends between whole
+    /// instants like any headless run (call before writing `--json` or `--record`).
+    public mutating func finishSession() {
+        if partialInstant { advanceVirtual(by: 1) }
+    }
+
+    /// The settings that replay this session headless: production until now (or until
+    /// `--duration`, if that came first), no drain, and no fault generators, because
+    /// every generated action is in `sim.applied` with its time.
+    public var sessionSettings: Settings {
+        var s = settings
+        s.durationMicros = min(settings.durationMicros, sim.now)
+        s.drain = false
+        s.crashEveryMicros = 0
+        s.crashForMicros = 0
+        s.chaos = false
+        return s
+    }
+
+    /// When production stopped before the session ended: the virtual time it ended.
+    public var sessionStopAtMicros: Micros? { settings.durationMicros < sim.now ? sim.now : nil }
+
+    /// What the session shows, as `ackscope run --json` would print it for its replay.
+    public func sessionSummary() -> Summary {
+        Summary(settings: sessionSettings, lanes: sim.lanes, drainedAt: Array(repeating: nil, count: sim.lanes.count),
+                drainRequested: false)
+    }
+
+    /// `ackscope-snapshot-<seed>-<virtual ms>.txt`.
+    public var snapshotFileName: String { "ackscope-snapshot-\(settings.seed)-\(sim.now / 1_000).txt" }
+
+    /// The screen as text, then the JSON summary: what `e` writes.
+    public func snapshotText(width: Int, height: Int) -> String {
+        var copy = self
+        copy.snapshotRequested = false
+        copy.showHelp = false
+        copy.showInfo = false
+        let screen = copy.render(width: max(width, Self.minWidth), height: max(height, Self.minHeight)).plainText()
+        return "ackscope snapshot: seed \(settings.seed), virtual time \(Format.seconds(sim.now))"
+            + (script.map { ", scenario \"\($0.title)\"" } ?? "") + "\n\n" + screen
+            + (screen.hasSuffix("\n") ? "" : "\n") + "\n" + sessionSummary().json()
     }
 
     private mutating func sample() {

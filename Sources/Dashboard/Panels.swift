@@ -19,12 +19,122 @@ extension App {
         let laneWidth = laneBoxWidth(total: width)
         drawLanes(&buf, x: 0, y: 1, width: laneWidth, height: laneHeight)
         drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
-        let logTop = 1 + laneHeight
-        drawLog(&buf, x: 0, y: logTop, width: width, height: height - logTop - 2)
+        var logTop = 1 + laneHeight
+        var logHeight = height - logTop - 2
+        var timelineInLogTitle = false
+        if let script {
+            let rows = scriptStripRows(script, width: width, logHeight: logHeight)
+            if rows > 0 {
+                drawScriptStrip(&buf, script, x: 0, y: logTop, width: width, height: rows)
+                logTop += rows
+                logHeight -= rows
+            } else {
+                timelineInLogTitle = true
+            }
+        }
+        drawLog(&buf, x: 0, y: logTop, width: width, height: logHeight, timelineInTitle: timelineInLogTitle)
         buf.put(status, x: 1, y: height - 2, role: .dim, maxWidth: width - 2)
         drawFooter(&buf, y: height - 1)
         if showHelp { drawHelp(&buf) }
+        if showInfo { drawInfo(&buf) }
         return buf
+    }
+
+    // MARK: - Scenario
+
+    /// Rows for the scenario strip above the log: explanation lines plus the timeline line,
+    /// only when the log keeps at least four rows; 0 puts the timeline in the log's title.
+    func scriptStripRows(_ script: Script, width: Int, logHeight: Int) -> Int {
+        guard logHeight >= 8 else { return 0 }
+        let explanation = Self.wrap(script.explanation, width: width - 2).count
+        return 1 + min(explanation, 4, (logHeight - 4) / 2)
+    }
+
+    /// Where the scenario stands: how many actions are done and which comes next.
+    func timelineLine(_ script: Script) -> String {
+        let total = scriptQueue.count
+        guard total > 0 else { return "scenario: no timed actions" }
+        let queue = scriptQueue
+        var line = "timeline \(scriptDone)/\(total)"
+        if scriptDone < total {
+            line += " · next " + Format.seconds(queue[scriptDone].atMicros) + " " + queue[scriptDone].action.description
+            if scriptDone + 1 < total {
+                line += " · then " + Format.seconds(queue[scriptDone + 1].atMicros) + " " + queue[scriptDone + 1].action.description
+            }
+        } else {
+            line += " · all applied, the last at " + Format.seconds(queue[total - 1].atMicros)
+        }
+        return line + " · i: details"
+    }
+
+    func drawScriptStrip(_ buf: inout ScreenBuffer, _ script: Script, x: Int, y: Int, width: Int, height: Int) {
+        var lines = Self.wrap(script.explanation, width: width - 2)
+        let room = height - 1
+        if lines.count > room {
+            lines = Array(lines.prefix(room))
+            lines[room - 1] = Self.ellipsized(lines[room - 1], width: width - 2, glyph: unicode ? "…" : "...")
+        }
+        for (k, line) in lines.enumerated() { buf.put(line, x: x + 1, y: y + k, role: .text, maxWidth: width - 2) }
+        buf.put(timelineLine(script), x: x + 1, y: y + height - 1, role: .warning, maxWidth: width - 2)
+    }
+
+    /// The info overlay (`i`): the scenario's title, explanation and whole timeline.
+    func drawInfo(_ buf: inout ScreenBuffer) {
+        let w = min(buf.width - 4, 90)
+        let textWidth = w - 4
+        var lines: [(String, StyleRole)] = []
+        if let script {
+            lines += Self.wrap(script.explanation, width: textWidth).map { ($0, .text) }
+            lines.append(("", .text))
+            let queue = scriptQueue
+            if queue.isEmpty { lines.append(("No timed actions: the workload is the experiment.", .dim)) }
+            var actionLines: [(String, StyleRole)] = queue.enumerated().map { k, item in
+                let mark = k < scriptDone ? (unicode ? "✓" : "+") : (k == scriptDone ? (unicode ? "▸" : ">") : " ")
+                return (mark + " " + Format.leftPad(Format.seconds(item.atMicros), 9) + "  " + item.action.description,
+                        k < scriptDone ? .dim : (k == scriptDone ? .warning : .text))
+            }
+            let room = buf.height - 6 - lines.count
+            if actionLines.count > room, room > 0 {
+                // Keep the next action in view.
+                let start = max(0, min(scriptDone - room / 2, actionLines.count - room))
+                actionLines = Array(actionLines[start..<(start + room)])
+            }
+            lines += actionLines
+        } else {
+            lines.append(("No scenario. Start one with --scenario NAME|FILE; `ackscope scenarios` lists them.", .text))
+        }
+        let h = min(buf.height - 2, lines.count + 4)
+        let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
+        buf.fill(x: x, y: y, width: w, height: h, role: .text)
+        drawBox(&buf, x: x, y: y, width: w, height: h, title: script.map { "scenario: " + $0.title } ?? "scenario")
+        for (k, (text, role)) in lines.prefix(h - 4).enumerated() {
+            buf.put(text, x: x + 2, y: y + 1 + k, role: role, maxWidth: textWidth)
+        }
+        buf.put("Any key closes this.", x: x + 2, y: y + h - 2, role: .dim, maxWidth: textWidth)
+    }
+
+    /// Words wrapped to `width` columns (a word longer than the line is cut).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            let w = word.count > width ? String(word.prefix(width)) : String(word)
+            if line.isEmpty {
+                line = w
+            } else if line.count + 1 + w.count <= width {
+                line += " " + w
+            } else {
+                lines.append(line)
+                line = w
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    static func ellipsized(_ line: String, width: Int, glyph: String) -> String {
+        line.count + glyph.count <= width ? line + glyph : String(line.prefix(max(0, width - glyph.count))) + glyph
     }
 
     // MARK: - Pieces
@@ -229,10 +339,15 @@ extension App {
         }
     }
 
-    func drawLog(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
+    func drawLog(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, timelineInTitle: Bool = false) {
         guard height >= 2 else { return }
         buf.fill(x: x, y: y, width: width, height: 1, scalar: glyphs.horizontal, role: .border)
-        buf.put(" events: faults, redeliveries, duplicates, losses ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+        if timelineInTitle, let script {
+            // No room for the scenario strip: its timeline takes the log's title.
+            buf.put(" " + timelineLine(script) + " ", x: x + 2, y: y, role: .warning, maxWidth: width - 4)
+        } else {
+            buf.put(" events: faults, redeliveries, duplicates, losses ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+        }
         let rows = height - 1
         let shownModes = Set(shownLanes.map { sim.lanes[$0].mode })
         let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }.suffix(rows)
@@ -265,6 +380,8 @@ extension App {
         ("m", "choose which lanes are shown"),
         ("t", "next colour theme"),
         ("r / R", "restart with the same seed / a new seed"),
+        ("e", "snapshot: the screen and the JSON summary to a file here"),
+        ("i", "the scenario: its explanation and timeline"),
     ]
 
     func drawHelp(_ buf: inout ScreenBuffer) {
@@ -283,7 +400,8 @@ extension App {
     func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
         let items: [(String, String)] = [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
                                          ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"),
-                                         ("l", "loss"), ("s", "slow"), ("h", "heal")]
+                                         ("l", "loss"), ("s", "slow"), ("h", "heal"), ("e", "snapshot")]
+            + (script != nil ? [("i", "scenario")] : [])
         var x = 0
         for (key, what) in items {
             if x + key.count + what.count + 2 > buf.width { break }

@@ -16,6 +16,7 @@ public enum TOMLValue: Equatable, Sendable {
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }
     public var integer: Int64? { if case .integer(let i) = self { i } else { nil } }
+    public var int: Int? { integer.map { Int($0) } }
     public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
     public var array: [TOMLValue]? { if case .array(let a) = self { a } else { nil } }
     public var table: TOMLTable? { if case .table(let t) = self { t } else { nil } }

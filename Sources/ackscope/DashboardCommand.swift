@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import DeliverySim
+import Experiments
 import TerminalNcurses
 
 /// `ackscope` (no subcommand): the live ncurses dashboard.
@@ -8,7 +9,20 @@ struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Open the live dashboard: three lanes, one workload, keys that inject faults (the default).",
-        discussion: "Press ? in the dashboard for every key. Without a terminal, use `ackscope run`.")
+        discussion: """
+            Press ? in the dashboard for every key. Without a terminal, use `ackscope run`.
+
+            With --scenario, the scenario's title and explanation are shown and its actions \
+            are applied as virtual time reaches them; workload flags given too override the \
+            file's values. Production goes on until you quit unless --duration is given (the \
+            file's duration is for headless runs). Without --duration, --chaos draws its \
+            faults over the first 60s and --crash-every goes on until you quit.
+
+            --record FILE writes the session, at quit, as a scenario file: the seed, the \
+            settings and every action (keys, scenario, generated faults) with its virtual \
+            time; `ackscope run --scenario FILE --json -` then prints exactly the JSON that \
+            --json writes here.
+            """)
 
     @OptionGroup var workload: WorkloadOptions
 
@@ -20,6 +34,12 @@ struct DashboardCommand: ParsableCommand {
 
     @Flag(name: .customLong("no-color"), help: "No colour at all (also when NO_COLOR is set); states keep their symbols.")
     var noColor = false
+    @Option(help: ArgumentHelp("Play a scenario: a NAME from Scenarios/ (see `ackscope scenarios`) or a PATH to a .toml file.", valueName: "name|path"))
+    var scenario: String?
+    @Option(help: ArgumentHelp("At quit, write the session as a scenario file that replays it exactly.", valueName: "path"))
+    var record: String?
+    @Option(help: ArgumentHelp("At quit, write the JSON summary of what the session shows ('-' for stdout).", valueName: "path"))
+    var json: String?
 
     mutating func validate() throws {
         guard App.speeds.contains(speed) else {
@@ -29,6 +49,17 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         // Everything that can fail on bad input fails here, before the terminal changes.
+        var settings = workload.settings
+        var script: App.Script? = nil
+        if let scenario {
+            let loaded = try ScenarioFiles.load(scenario, overrides: workload.workload)
+            settings = loaded.settings
+            script = App.Script(title: loaded.title, explanation: loaded.explanation, actions: loaded.timeline)
+        }
+        if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
+        try checkOneStdout([("--record", record), ("--json", json)])
+        let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
+        let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let env = ThemeFiles.Environment.current()
         let chosen: LoadedTheme
         do {
@@ -53,16 +84,44 @@ struct DashboardCommand: ParsableCommand {
             throw ExitCode(2)
         }
 
-        var settings = workload.settings
-        if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
-        var app = App(settings: settings, unicode: term.unicode,
+        var app = App(settings: settings, unicode: term.unicode, script: script,
                       themeNames: themes.map(\.source.name), themeIndex: 0)
         app.setSpeed(speed)
         if !chosen.warnings.isEmpty { app.setStatus("Theme warnings: \(chosen.warnings.count); see stderr after quitting.") }
         let exitSignal = Self.loop(&app, term: term, themes: themes)
         term.close()
+        // The session's files, after the terminal is back (a signal quits here too).
+        app.finishSession()
+        var problems: [String] = []
+        if let recordFile {
+            recordFile.write(Self.recording(app))
+            if let p = recordFile.close() { problems.append(p) }
+        }
+        if let jsonFile {
+            jsonFile.write(app.sessionSummary().json())
+            if let p = jsonFile.close() { problems.append(p) }
+        }
+        for p in problems { Output.error(p) }
         if let exitSignal { Signals.reraise(exitSignal) }
         Signals.restoreDefaults()
+        if !problems.isEmpty { throw ExitCode(2) }
+    }
+
+    /// The session as a scenario file that replays it exactly (see `Recording`).
+    static func recording(_ app: App) -> String {
+        Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied,
+                       origins: app.actionOrigins.map(\.rawValue), stopAtMicros: app.sessionStopAtMicros,
+                       endedAtMicros: app.sim.now, scenarioTitle: app.script?.title)
+    }
+
+    /// Writes the snapshot `e` asked for, and says where on the status line.
+    static func writeSnapshot(_ app: inout App, width: Int, height: Int) {
+        let name = app.snapshotFileName
+        if let problem = Output.write(app.snapshotText(width: width, height: height), to: name) {
+            app.snapshotTaken("Snapshot failed: " + problem)
+        } else {
+            app.snapshotTaken("Snapshot written to ./" + name + " (screen + JSON summary).")
+        }
     }
 
     /// The real-time loop: block in getch up to one frame, feed wall time, redraw at most
@@ -85,6 +144,11 @@ struct DashboardCommand: ParsableCommand {
             last += elapsedMicros * 1_000
             app.advance(byWallMicros: Micros(elapsedMicros))
             if app.quitRequested { return nil }
+            if app.snapshotRequested {
+                let (w, h) = term.size
+                writeSnapshot(&app, width: w, height: h)
+                dirty = true
+            }
             if app.themeIndex != themeIndex {
                 themeIndex = app.themeIndex
                 term.setTheme(themes[themeIndex].theme)

@@ -1,7 +1,8 @@
 import ArgumentParser
 import DeliverySim
+import Experiments
 
-/// `ackscope run`: the headless runner. A table on stdout, JSON on request.
+/// `ackscope run`: the headless runner. A table on stdout, JSON and exports on request.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -10,32 +11,87 @@ struct RunCommand: ParsableCommand {
         Every lane (one per mode) gets the same seed, workload and faults. After production \
         stops the run drains: it heals every link, restarts every node and runs until nothing \
         is pending, then checks conservation and each mode's promise.
+
+        With --scenario, the file gives the workload and a timeline of actions; workload \
+        flags given on the command line override the file's values.
         """)
 
     @OptionGroup var workload: WorkloadOptions
 
-    @Flag(inversion: .prefixedNo, help: "After production stops, heal and restart everything and run until nothing is pending.")
-    var drain = true
+    @Option(help: ArgumentHelp("Run a scenario: a NAME from Scenarios/ (see `ackscope scenarios`) or a PATH to a .toml file. Flags given too override its workload.", valueName: "name|path"))
+    var scenario: String?
+
+    @Flag(inversion: .prefixedNo, help: "After production stops, heal and restart everything and run until nothing is pending (default on).")
+    var drain: Bool?
 
     @Option(help: ArgumentHelp("Write the JSON summary to PATH ('-' for stdout).", valueName: "path"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write every counter, one row per lane per sample interval, as CSV to PATH ('-' for stdout).", valueName: "path"))
+    var csv: String?
+
+    @Option(name: .customLong("sample-every"), help: ArgumentHelp("Virtual time between CSV rows (default 1s).", valueName: "duration"),
+            transform: FlagParse.duration)
+    var sampleEvery: Micros = Duration.seconds(1)
+
+    @Option(help: ArgumentHelp("Write every message event (send, drop, arrive, apply, suppress, lost, dead_letter) as JSON Lines to PATH ('-' for stdout).", valueName: "path"))
+    var events: String?
+
     @Flag(help: "Check conservation after every event (slow; for debugging).")
     var checkEveryEvent = false
 
+    mutating func validate() throws {
+        if sampleEvery < 1 { throw ValidationError("--sample-every must be above 0s") }
+    }
+
     mutating func run() throws {
-        var settings = workload.settings
-        settings.drain = drain
-        var sim = Simulation(settings: settings, checkEveryEvent: checkEveryEvent)
-        let summary = sim.runToEnd(timeline: [])
-        if json != "-" { print(summary.table(), terminator: "") }
-        if let path = json, let problem = Output.write(summary.json(), to: path) {
-            Output.error(problem)
+        var overrides = workload.workload
+        overrides.drain = drain
+        try checkOneStdout([("--json", json), ("--csv", csv), ("--events", events)])
+        let experiment: Experiment
+        var title: String? = nil
+        if let scenario {
+            let loaded = try ScenarioFiles.load(scenario, overrides: overrides)
+            experiment = loaded.experiment
+            title = loaded.title
+        } else {
+            experiment = Experiment(settings: overrides.settings)
+        }
+        // Open every output first: a bad path fails before the run.
+        let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
+        let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }
+        let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
+
+        var observer = ExportObserver(sampleEveryMicros: sampleEvery,
+                                      csv: csvFile.map { f in { f.write($0) } },
+                                      events: eventsFile.map { f in { f.write($0) } })
+        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer)
+        var problems: [String] = []
+        for file in [csvFile, eventsFile] { if let p = file?.close() { problems.append(p) } }
+        if json != "-" && csv != "-" && events != "-" {
+            if let title { print("scenario: " + title) }
+            if let stop = experiment.stopAtMicros {
+                print("production until \(Format.duration(experiment.settings.durationMicros)), observed until \(Format.seconds(stop)) (stop_at)")
+            }
+            print(summary.table(), terminator: "")
+        }
+        if let jsonFile {
+            jsonFile.write(summary.json())
+            if let p = jsonFile.close() { problems.append(p) }
+        }
+        if let first = problems.first {
+            Output.error(first)
             throw ExitCode(2)
         }
         if summary.anyFailed {
-            Output.error("a check failed; reproduce: " + SettingsText.command(settings))
+            Output.error("a check failed; reproduce: " + reproduce(experiment.settings))
             throw ExitCode(1)
         }
+    }
+
+    /// The command that reproduces a failed run: the scenario (with its seed), or the flags.
+    private func reproduce(_ settings: Settings) -> String {
+        guard let scenario else { return SettingsText.command(settings) }
+        return "ackscope run --scenario \(scenario) --seed \(settings.seed)"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeliverySim
+import Experiments
 
 /// Turns a flag's text into a value, or a one-line error that names what is allowed.
 enum FlagParse {
@@ -36,130 +37,116 @@ enum FlagParse {
     }
 }
 
-/// The workload knobs shared by the dashboard and the headless runner.
+/// The workload knobs shared by the dashboard, the headless runner and compare.
+///
+/// Every knob is optional: with `--scenario`, a flag given on the command line overrides
+/// the scenario's value and the others keep it; without one, `Settings()` defaults apply.
 struct WorkloadOptions: ParsableArguments {
-    @Option(help: "Seed of every random choice; same seed and flags, same numbers.")
-    var seed: UInt64 = Settings().seed
-
+    @Option(help: "Seed of every random choice; same seed and flags, same numbers (default 1).")
+    var seed: UInt64?
     @Option(help: ArgumentHelp("How long producers produce, in virtual time (run: default 60s; dashboard: until you quit).", valueName: "duration"),
             transform: FlagParse.duration)
     var duration: Micros?
-
     @Option(help: "Stop producing after N messages in all.")
     var messages: Int?
-
-    @Option(help: ArgumentHelp("Lanes to run, comma-separated: at-most-once,at-least-once,effectively-once.", valueName: "modes"),
+    @Option(help: ArgumentHelp("Lanes to run, comma-separated (default all three): at-most-once,at-least-once,effectively-once.", valueName: "modes"),
             transform: FlagParse.modes)
-    var modes: [Mode] = Mode.allCases
-
-    @Option(help: "Number of producers.")
-    var producers: Int = Settings().producers
-
-    @Option(help: "Messages per second per producer (Poisson arrivals).")
-    var rate: Double = Settings().ratePerSecond
-
-    @Option(help: "Number of consumers.")
-    var consumers: Int = Settings().consumers
-
-    @Option(help: "Max unacked deliveries per consumer.")
-    var prefetch: Int = Settings().prefetch
-
-    @Option(help: ArgumentHelp("Mean processing time, exponential (e.g. 2ms).", valueName: "duration"),
+    var modes: [Mode]?
+    @Option(help: "Number of producers (default 1).")
+    var producers: Int?
+    @Option(help: "Messages per second per producer, Poisson arrivals (default 50).")
+    var rate: Double?
+    @Option(help: "Number of consumers (default 4).")
+    var consumers: Int?
+    @Option(help: "Max unacked deliveries per consumer (default 8).")
+    var prefetch: Int?
+    @Option(help: ArgumentHelp("Mean processing time, exponential (default 2ms).", valueName: "duration"),
             transform: FlagParse.duration)
-    var processing: Micros = Settings().processingMicrosMean
-
+    var processing: Micros?
     @Option(help: ArgumentHelp("Link latency, uniform MIN..MAX (default 0.5ms..2ms).", valueName: "range"),
             transform: FlagParse.range)
-    var latency: (Micros, Micros) = (Settings().latencyMicrosMin, Settings().latencyMicrosMax)
-
+    var latency: (Micros, Micros)?
     @Option(help: ArgumentHelp("Packet loss on every link, each direction (default 1%).", valueName: "percent"),
             transform: FlagParse.percent)
-    var loss: Int32 = Settings().lossPerMillion
-
+    var loss: Int32?
     @Option(help: ArgumentHelp("Packet duplication on every link (default 0%).", valueName: "percent"),
             transform: FlagParse.percent)
-    var duplication: Int32 = Settings().duplicationPerMillion
-
+    var duplication: Int32?
     @Option(name: .customLong("ack-timeout"), help: ArgumentHelp("Ack deadline of a delivery (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
-    var ackTimeout: Micros = Settings().ackTimeoutMicros
-
+    var ackTimeout: Micros?
     @Option(name: .customLong("confirm-timeout"), help: ArgumentHelp("Producer waits this long for a confirm, then publishes again (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
-    var confirmTimeout: Micros = Settings().confirmTimeoutMicros
-
-    @Option(name: .customLong("max-deliveries"), help: "Deliveries of a message before it is dead-lettered (0: never).")
-    var maxDeliveries: Int = Settings().maxDeliveries
-
+    var confirmTimeout: Micros?
+    @Option(name: .customLong("max-deliveries"), help: "Deliveries of a message before it is dead-lettered (0: never; default 10).")
+    var maxDeliveries: Int?
     @Flag(name: .customLong("durable"), help: "The broker keeps messages across a crash (default).")
     var durable = false
-
     @Flag(name: .customLong("transient"), help: "The broker loses what it holds when it crashes.")
     var transient = false
-
     @Option(name: .customLong("dedup-window"), help: ArgumentHelp("The broker drops a re-published message id seen within this window (default 0s: off).", valueName: "duration"),
             transform: FlagParse.duration)
-    var dedupWindow: Micros = Settings().dedupWindowMicros
-
+    var dedupWindow: Micros?
     @Option(name: .customLong("crash-every"), help: ArgumentHelp("A random consumer crashes every DURATION (default 0s: never).", valueName: "duration"),
             transform: FlagParse.duration)
-    var crashEvery: Micros = 0
-
+    var crashEvery: Micros?
     @Option(name: .customLong("crash-for"), help: ArgumentHelp("How long each of those crashes lasts (default 2s).", valueName: "duration"),
             transform: FlagParse.duration)
-    var crashFor: Micros = Duration.seconds(2)
-
-    @Flag(help: "Add a random fault schedule drawn from the seed (crashes, partitions, slow consumers, traps).")
-    var chaos = false
-
-    @Option(help: "Keys per producer (per-key order is what out-of-order measures).")
-    var keys: Int = Settings().keys
+    var crashFor: Micros?
+    @Flag(inversion: .prefixedNo, help: "Add a random fault schedule drawn from the seed: crashes, partitions, slow consumers, traps (default off).")
+    var chaos: Bool?
+    @Option(help: "Keys per producer; per-key order is what out-of-order measures (default 8).")
+    var keys: Int?
 
     mutating func validate() throws {
-        func positive(_ v: Int, _ flag: String, max: Int) throws {
-            if v < 1 || v > max { throw ValidationError("--\(flag) must be from 1 to \(max), got \(v)") }
+        func positive(_ v: Int?, _ flag: String, _ range: ClosedRange<Int>) throws {
+            if let v, !range.contains(v) { throw ValidationError("--\(flag) must be from \(range.lowerBound) to \(range.upperBound), got \(v)") }
         }
-        try positive(producers, "producers", max: 64)
-        try positive(consumers, "consumers", max: 256)
-        try positive(prefetch, "prefetch", max: 100_000)
-        try positive(keys, "keys", max: 10_000)
-        if !(rate > 0 && rate <= 100_000_000) { throw ValidationError("--rate must be a number above 0 and at most 100000000, got \(rate)") }
-        if maxDeliveries < 0 { throw ValidationError("--max-deliveries must be 0 (never) or more, got \(maxDeliveries)") }
+        try positive(producers, "producers", KnobLimits.producers)
+        try positive(consumers, "consumers", KnobLimits.consumers)
+        try positive(prefetch, "prefetch", KnobLimits.prefetch)
+        try positive(keys, "keys", KnobLimits.keys)
+        if let rate, !(rate > 0 && rate <= KnobLimits.rateMax) { throw ValidationError("--rate must be a number above 0 and at most 100000000, got \(rate)") }
+        if let maxDeliveries, maxDeliveries < 0 { throw ValidationError("--max-deliveries must be 0 (never) or more, got \(maxDeliveries)") }
         if let m = messages, m < 1 { throw ValidationError("--messages must be 1 or more, got \(m)") }
         if let d = duration, d < 1 { throw ValidationError("--duration must be above 0s") }
-        if ackTimeout < 1 { throw ValidationError("--ack-timeout must be above 0s") }
-        if confirmTimeout < 1 { throw ValidationError("--confirm-timeout must be above 0s") }
+        if let t = ackTimeout, t < 1 { throw ValidationError("--ack-timeout must be above 0s") }
+        if let t = confirmTimeout, t < 1 { throw ValidationError("--confirm-timeout must be above 0s") }
         if durable && transient { throw ValidationError("--durable and --transient exclude each other; choose one") }
-        if modes.isEmpty { throw ValidationError("--modes needs at least one of at-most-once, at-least-once, effectively-once") }
+        if let modes, modes.isEmpty { throw ValidationError("--modes needs at least one of at-most-once, at-least-once, effectively-once") }
     }
 
     /// Whether --duration was given (the dashboard otherwise produces until you quit).
     var durationGiven: Bool { duration != nil }
 
-    var settings: Settings {
-        var s = Settings()
-        s.seed = seed
-        s.durationMicros = duration ?? Settings().durationMicros
-        s.messageLimit = messages
-        s.modes = modes
-        s.producers = producers
-        s.ratePerSecond = rate
-        s.consumers = consumers
-        s.prefetch = prefetch
-        s.processingMicrosMean = processing
-        s.latencyMicrosMin = latency.0
-        s.latencyMicrosMax = latency.1
-        s.lossPerMillion = loss
-        s.duplicationPerMillion = duplication
-        s.ackTimeoutMicros = ackTimeout
-        s.confirmTimeoutMicros = confirmTimeout
-        s.maxDeliveries = maxDeliveries
-        s.durable = !transient
-        s.dedupWindowMicros = dedupWindow
-        s.crashEveryMicros = crashEvery
-        s.crashForMicros = crashEvery > 0 ? crashFor : 0
-        s.chaos = chaos
-        s.keys = keys
-        return s
+    /// The knobs given on the command line (nil for the others).
+    var workload: Workload {
+        var w = Workload()
+        w.seed = seed
+        w.durationMicros = duration
+        w.messages = messages
+        w.modes = modes
+        w.producers = producers
+        w.ratePerSecond = rate
+        w.consumers = consumers
+        w.prefetch = prefetch
+        w.processingMicros = processing
+        w.latencyMicrosMin = latency?.0
+        w.latencyMicrosMax = latency?.1
+        w.lossPerMillion = loss
+        w.duplicationPerMillion = duplication
+        w.ackTimeoutMicros = ackTimeout
+        w.confirmTimeoutMicros = confirmTimeout
+        w.maxDeliveries = maxDeliveries
+        w.durable = durable ? true : (transient ? false : nil)
+        w.dedupWindowMicros = dedupWindow
+        w.crashEveryMicros = crashEvery
+        w.crashForMicros = crashFor
+        w.chaos = chaos
+        w.keys = keys
+        return w
     }
+
+    /// The settings from the command line alone (defaults for what it does not give).
+    var settings: Settings { workload.settings }
 }

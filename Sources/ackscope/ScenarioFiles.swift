@@ -1,0 +1,168 @@
+import DeliverySim
+import Experiments
+import Glibc
+
+/// A problem that stops a command before it runs (bad file, unwritable path): one line.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Finds and reads scenario files (`--scenario NAME|PATH`, `ackscope scenarios`).
+///
+/// A value containing `/` or ending in `.toml` is a path; otherwise NAME.toml is looked up
+/// in the package's `Scenarios/` folder, found from the executable's real path walking up
+/// its parents (so `.build/debug/ackscope` finds the checkout's folder; also
+/// `PREFIX/share/ackscope/Scenarios` for an install), then in `./Scenarios`. As for themes.
+enum ScenarioFiles {
+    /// Existing `Scenarios/` folders, nearest to the executable first.
+    static func directories(_ env: ThemeFiles.Environment = .current()) -> [String] {
+        var found: [String] = []
+        func consider(_ dir: String) {
+            guard isDirectory(dir) else { return }
+            let canonical = realPath(dir) ?? dir
+            if !found.contains(canonical) { found.append(canonical) }
+        }
+        if let exe = env.executablePath {
+            var dir = parent(of: realPath(exe) ?? exe)
+            while true {
+                consider(dir + "/Scenarios")
+                consider(dir + "/share/ackscope/Scenarios")
+                if dir == "/" { break }
+                dir = parent(of: dir)
+            }
+        }
+        if let cwd = env.currentDirectory { consider(cwd + "/Scenarios") }
+        return found
+    }
+
+    /// Every shipped scenario: (name, path), by name, the nearest folder winning.
+    static func available(_ env: ThemeFiles.Environment = .current()) -> [(name: String, path: String)] {
+        var byName: [String: String] = [:]
+        for dir in directories(env) {
+            for file in listDirectory(dir) where file.hasSuffix(".toml") && file.count > 5 {
+                let name = String(file.dropLast(5))
+                if byName[name] == nil { byName[name] = dir + "/" + file }
+            }
+        }
+        return byName.keys.sorted().map { ($0, byName[$0]!) }
+    }
+
+    /// The file `--scenario` means.
+    static func resolve(_ nameOrPath: String, _ env: ThemeFiles.Environment = .current()) throws(CommandError) -> String {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
+            guard isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(nameOrPath)' not found") }
+            return nameOrPath
+        }
+        for dir in directories(env) where isRegularFile(dir + "/" + nameOrPath + ".toml") {
+            return dir + "/" + nameOrPath + ".toml"
+        }
+        let known = available(env).map(\.name)
+        let dirs = directories(env)
+        throw CommandError("no scenario named '\(nameOrPath)'"
+            + (dirs.isEmpty ? " (no Scenarios/ folder found; give a path to a .toml file)"
+                : known.isEmpty ? " (none in \(dirs.joined(separator: ", ")))" : " (known: \(known.joined(separator: ", ")))"))
+    }
+
+    /// Reads and parses a scenario (not yet resolved against the command line).
+    static func load(_ nameOrPath: String) throws(CommandError) -> ScenarioFile {
+        let path = try resolve(nameOrPath)
+        guard let text = Output.read(path) else {
+            throw CommandError("cannot read scenario file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        do {
+            return try ScenarioFile.parse(text: text, fileName: path)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
+    /// Loads `--scenario` and applies the command line's knobs over it.
+    static func load(_ nameOrPath: String, overrides: Workload) throws(CommandError) -> Scenario {
+        let file = try load(nameOrPath)
+        do {
+            return try file.resolved(overrides: overrides)
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+
+    // MARK: Glibc helpers
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let p = String(path[..<slash])
+        return p.isEmpty ? "/" : p
+    }
+
+    private static func fileMode(_ path: String) -> mode_t? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
+    }
+
+    private static func isDirectory(_ path: String) -> Bool { fileMode(path) == S_IFDIR }
+    static func isRegularFile(_ path: String) -> Bool { fileMode(path) == S_IFREG }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func listDirectory(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// An output file opened up front (so a bad path fails before any work), written in
+/// pieces through stdio's buffer; `-` is standard output.
+final class OutputFile {
+    let path: String
+    private var file: UnsafeMutablePointer<FILE>?
+    private var failed = false
+
+    init(_ path: String) throws(CommandError) {
+        self.path = path
+        if path == "-" {
+            fflush(nil)
+            file = fdopen(dup(1), "w")
+        } else {
+            file = fopen(path, "w")
+        }
+        if file == nil { throw CommandError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
+    }
+
+    func write(_ text: String) {
+        guard let file, !failed else { return }
+        var text = text
+        text.withUTF8 { bytes in
+            if fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count { failed = true }
+        }
+    }
+
+    /// Flushes and closes; an error line if anything could not be written.
+    func close() -> String? {
+        guard let f = file else { return nil }
+        file = nil
+        let flushed = fflush(f) == 0
+        let closed = fclose(f) == 0
+        return failed || !flushed || !closed ? "cannot write '\(path)': disk full or I/O error" : nil
+    }
+
+    deinit { _ = close() }
+}
+
+/// Checks that at most one output goes to standard output.
+func checkOneStdout(_ paths: [(flag: String, path: String?)]) throws(CommandError) {
+    let dashes = paths.filter { $0.path == "-" }.map(\.flag)
+    if dashes.count > 1 { throw CommandError("only one output can go to stdout ('-'): \(dashes.joined(separator: ", ")) all ask for it") }
+}
