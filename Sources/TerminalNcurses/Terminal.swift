@@ -163,6 +163,18 @@ public final class Terminal {
 
     // MARK: size and keys
 
+    /// Whether the terminal has gone away (its input hung up or closed).
+    ///
+    /// After a hangup `wget_wch` returns at once instead of waiting, so a loop that only
+    /// waited for keys would spin a core forever; the loop asks this when reads come back
+    /// too fast and exits as if it had received SIGHUP.
+    public func inputHungUp() -> Bool {
+        var fds = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let n = poll(&fds, 1, 0)
+        if n < 0 { return errno != EINTR }
+        return fds.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     /// Columns and rows of the terminal now (updated by ncurses on `KEY_RESIZE`).
     public var size: (width: Int, height: Int) {
         guard isOpen else { return (0, 0) }

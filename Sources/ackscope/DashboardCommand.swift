@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import Dashboard
 import DeliverySim
 import Experiments
@@ -132,12 +133,21 @@ struct DashboardCommand: ParsableCommand {
         var lastDraw: UInt64 = 0
         var themeIndex = app.themeIndex
         var dirty = true
+        var quickEmptyReads = 0
         while true {
             if let sig = Signals.pending() { return sig }
+            let before = Output.monotonicNanos()
             if let key = term.readKey(timeoutMillis: 50) {
                 if key == .resize || key == .redraw { term.invalidate(clearScreen: key == .redraw) }
                 app.press(key)
                 dirty = true
+                quickEmptyReads = 0
+            } else if Output.monotonicNanos() - before < 5_000_000 {
+                // No key and no wait: the terminal may be gone (a hangup without SIGHUP).
+                quickEmptyReads += 1
+                if quickEmptyReads >= 10 && term.inputHungUp() { return SIGHUP }
+            } else {
+                quickEmptyReads = 0
             }
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000

@@ -7,6 +7,7 @@ import Testing
         guard requireTmux() else { return }
         let bin = try #require(ackscopeBinary(), "ackscope binary not built next to the tests")
         guard let tmux = Tmux(width: 120, height: 40, command: "\(bin) --seed 3 --speed 10") else { return }
+        defer { tmux.kill() }
 
         // The labelled counters are there and move.
         var screen = tmux.waitFor("the lanes panel") { s in
@@ -64,6 +65,7 @@ import Testing
         guard requireTmux() else { return }
         let bin = try #require(ackscopeBinary())
         guard let tmux = Tmux(width: 100, height: 30, command: "\(bin) --seed 1", env: ["NO_COLOR": "1"]) else { return }
+        defer { tmux.kill() }
         tmux.waitFor("the dashboard") { $0.contains("in flight") }
         let colored = tmux.screen(colors: true)
         // SGR colour parameters: 30-37, 90-97 (fg), 40-47, 100-107 (bg), 38;… and 48;… (256/RGB).
@@ -78,6 +80,7 @@ import Testing
         guard requireTmux() else { return }
         let bin = try #require(ackscopeBinary())
         guard let tmux = Tmux(width: 100, height: 30, command: "\(bin) --seed 1") else { return }
+        defer { tmux.kill() }
         tmux.waitFor("the dashboard") { $0.contains("in flight") }
         #expect(tmux.screen(colors: true).contains("\u{1b}[3"), "expected colour escapes by default")
         tmux.keys("C-c")
@@ -92,6 +95,7 @@ import Testing
         let bin = try #require(ackscopeBinary())
         for (signal, number, code) in [("TERM", SIGTERM, 143), ("HUP", SIGHUP, 129)] {
             guard let tmux = Tmux(width: 100, height: 30, command: bin) else { return }
+            defer { tmux.kill() }
             tmux.waitFor("the dashboard") { $0.contains("in flight") }
             let pid = try #require(tmux.programPID(), "no program in the pane")
             kill(pid, number)
@@ -101,11 +105,27 @@ import Testing
         }
     }
 
+    @Test func theDashboardExitsWhenItsTerminalGoesAway() throws {
+        guard requireTmux() else { return }
+        let bin = try #require(ackscopeBinary())
+        guard let tmux = Tmux(width: 100, height: 30, command: bin) else { return }
+        defer { tmux.kill() }
+        tmux.waitFor("the dashboard") { $0.contains("in flight") }
+        let pid = try #require(tmux.programPID(), "no program in the pane")
+        sh(["tmux", "-L", tmux.socket, "kill-server"])
+        // Gone within a few seconds, not left spinning on a dead terminal.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && !processEnded(pid) { usleep(50_000) }
+        #expect(processEnded(pid), "ackscope (pid \(pid)) still runs after its terminal went away")
+        if !processEnded(pid) { kill(pid, SIGKILL) }
+    }
+
     @Test func dumbOrMissingTermIsAClearErrorNotACrash() throws {
         guard requireTmux() else { return }
         let bin = try #require(ackscopeBinary())
         for (env, words) in [("TERM=dumb", "TERM=dumb"), ("-u TERM", "TERM is not set")] {
             guard let tmux = Tmux(width: 100, height: 30, command: "env \(env) \(bin)") else { return }
+            defer { tmux.kill() }
             let screen = tmux.waitFor("the error for \(env)") { $0.contains("EXIT=") }
             #expect(screen.contains("EXIT=2"))
             #expect(screen.contains(words), "screen: \(screen)")

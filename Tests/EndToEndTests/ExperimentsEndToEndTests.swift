@@ -19,6 +19,7 @@ import Testing
         // Its own folder, for the snapshot `e` writes there.
         let command = "bash -c \"cd \(dir) && exec \(bin) --seed 5 --speed 20 --scenario lost-ack-duplicate --crash-every 3s --crash-for 500ms --record rec.toml --json dash.json\""
         guard let tmux = Tmux(width: 120, height: 40, command: command) else { return }
+        defer { tmux.kill() }
 
         let first = tmux.waitFor("the scenario's title and explanation") { s in
             s.contains("scenario: A lost ack becomes a duplicate") && s.contains("one-way partition")

@@ -49,14 +49,18 @@ final class Tmux {
         let inner = "trap : INT; env LANG=C.UTF-8 \(envPrefix)\(command); echo EXIT=$?; sleep 30"
         let line = "tmux -L \(socket) -f /dev/null new-session -d -s \(session) -x \(width) -y \(height) '\(inner)' </dev/null >/dev/null 2>&1"
         let closeAll = "for ((fd=3; fd<1024; fd++)); do eval \"exec $fd>&-\"; done 2>/dev/null; "
-        let (status, _, _) = sh(["bash", "-c", closeAll + line])
+        let status = spawnClean(["/bin/bash", "-c", closeAll + line])
         if status != 0 {
             Issue.record("tmux new-session failed with status \(status)")
             return nil
         }
     }
 
-    deinit { sh(["tmux", "-L", socket, "kill-server"]) }
+    deinit { kill() }
+
+    /// Ends the server and whatever runs in it. Tests call it with `defer`: a test process
+    /// may exit before deinit runs, and a dashboard left behind would run on.
+    func kill() { sh(["tmux", "-L", socket, "kill-server"]) }
 
     func keys(_ keys: String...) { sh(["tmux", "-L", socket, "send-keys", "-t", session] + keys) }
 
@@ -92,6 +96,32 @@ final class Tmux {
     }
 }
 
+/// Runs a command with no signal blocked and every signal at its default, and waits.
+///
+/// A test runs on a thread-pool thread whose signal mask blocks most signals, and a child
+/// inherits that mask: a tmux server started so ignored kill-server's hangups and left its
+/// panes running. posix_spawn with SETSIGMASK/SETSIGDEF gives the child a clean slate.
+func spawnClean(_ argv: [String]) -> Int32 {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var cargs = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], nil, &attr, &cargs, environ)
+    guard rc == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+}
+
 /// tmux must be there: the end-to-end test fails (never skips) without it.
 func requireTmux() -> Bool {
     let (status, _, _) = sh(["tmux", "-V"])
@@ -100,6 +130,14 @@ func requireTmux() -> Bool {
         return false
     }
     return true
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody has reaped yet).
+func processEnded(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    // The state follows the command name in parentheses: "123 (ackscope) Z ...".
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
 }
 
 /// The value in a lanes-panel row, per lane: "unacked   0   2   2" → [0, 2, 2].
