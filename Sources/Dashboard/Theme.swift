@@ -1,3 +1,4 @@
+import DeliverySim
 import TOMLLite
 
 /// The sixteen basic terminal colours, by their ANSI index.
@@ -297,7 +298,7 @@ extension Theme {
                 for roleKey in roles.keys {
                     guard let roleValue = roles[roleKey] else { continue }
                     guard let role = rolesByKey[roleKey] else {
-                        let hint = Self.closest(to: roleKey, among: StyleRole.allCases.map(\.key))
+                        let hint = Suggest.closest(to: roleKey, among: StyleRole.allCases.map(\.key))
                             .map { "did you mean \"\($0)\"?" } ?? "Themes/default.toml lists every role"
                         warn(["roles", roleKey], "unknown role (\(hint))")
                         continue
@@ -351,30 +352,7 @@ extension Theme {
     }
 
     /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
-    static func closest(to word: String, among candidates: [String]) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            if a.isEmpty { return b.count }
-            if b.isEmpty { return a.count }
-            var row = Array(0...b.count)
-            for i in 1...a.count {
-                var diagonal = row[0]
-                row[0] = i
-                for j in 1...b.count {
-                    let above = row[j]
-                    row[j] = min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
-                    diagonal = above
-                }
-            }
-            return row[b.count]
-        }
-        let target = Array(word.lowercased())
-        var best: (word: String, distance: Int)? = nil
-        for candidate in candidates {
-            let d = distance(target, Array(candidate))
-            if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
-        }
-        return best?.word
-    }
+
 
     private static func color(from value: TOMLValue) -> ColorSpec? {
         if let text = value.string { return ColorSpec(parsing: text) }

@@ -150,3 +150,32 @@ extension String {
         return nil
     }
 }
+
+/// "Did you mean" hints for mistyped keys, verbs and roles.
+public enum Suggest {
+    /// The candidate within edit distance 2 of `word` (case-insensitive), or nil.
+    public static func closest(to word: String, among candidates: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            if a.isEmpty { return b.count }
+            if b.isEmpty { return a.count }
+            var row = Array(0...b.count)
+            for i in 1...a.count {
+                var diagonal = row[0]
+                row[0] = i
+                for j in 1...b.count {
+                    let above = row[j]
+                    row[j] = min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    diagonal = above
+                }
+            }
+            return row[b.count]
+        }
+        let target = Array(word.lowercased())
+        var best: (word: String, distance: Int)? = nil
+        for candidate in candidates {
+            let d = distance(target, Array(candidate))
+            if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
+        }
+        return best?.word
+    }
+}

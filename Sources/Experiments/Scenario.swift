@@ -150,7 +150,7 @@ public struct ScenarioFile: Sendable {
         }
 
         func unknown(_ key: String, _ place: String, allowed: [String]) -> String {
-            let hint = closest(to: key, among: allowed).map { "did you mean '\($0)'?" }
+            let hint = Suggest.closest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                 ?? "allowed: " + allowed.joined(separator: ", ")
             return "unknown key '\(key)' \(place) (\(hint))"
         }
@@ -284,7 +284,7 @@ public struct ScenarioFile: Sendable {
                 return nil
             }
             guard Action.verbs.contains(verb) else {
-                let hint = closest(to: verb, among: Action.verbs).map { "did you mean '\($0)'? " } ?? ""
+                let hint = Suggest.closest(to: verb, among: Action.verbs).map { "did you mean '\($0)'? " } ?? ""
                 fail(at("action"), "\(name).action = \(JSON.string(verb)): unknown action (\(hint)allowed: \(Action.verbs.joined(separator: ", ")))")
                 return nil
             }
@@ -463,27 +463,4 @@ func show(_ v: TOMLValue) -> String {
 }
 
 /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
-func closest(to word: String, among candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var diagonal = row[0]
-            row[0] = i
-            for j in 1...b.count {
-                let above = row[j]
-                row[j] = min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
-                diagonal = above
-            }
-        }
-        return row[b.count]
-    }
-    let target = Array(word.lowercased())
-    var best: (word: String, distance: Int)? = nil
-    for candidate in candidates {
-        let d = distance(target, Array(candidate))
-        if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
-    }
-    return best?.word
-}
+

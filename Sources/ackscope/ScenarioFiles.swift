@@ -17,30 +17,14 @@ struct CommandError: Error, CustomStringConvertible {
 enum ScenarioFiles {
     /// Existing `Scenarios/` folders, nearest to the executable first.
     static func directories(_ env: ThemeFiles.Environment = .current()) -> [String] {
-        var found: [String] = []
-        func consider(_ dir: String) {
-            guard isDirectory(dir) else { return }
-            let canonical = realPath(dir) ?? dir
-            if !found.contains(canonical) { found.append(canonical) }
-        }
-        if let exe = env.executablePath {
-            var dir = parent(of: realPath(exe) ?? exe)
-            while true {
-                consider(dir + "/Scenarios")
-                consider(dir + "/share/ackscope/Scenarios")
-                if dir == "/" { break }
-                dir = parent(of: dir)
-            }
-        }
-        if let cwd = env.currentDirectory { consider(cwd + "/Scenarios") }
-        return found
+        FileSystem.packageFolders(named: "Scenarios", env)
     }
 
     /// Every shipped scenario: (name, path), by name, the nearest folder winning.
     static func available(_ env: ThemeFiles.Environment = .current()) -> [(name: String, path: String)] {
         var byName: [String: String] = [:]
         for dir in directories(env) {
-            for file in listDirectory(dir) where file.hasSuffix(".toml") && file.count > 5 {
+            for file in FileSystem.listDirectory(dir) where file.hasSuffix(".toml") && file.count > 5 {
                 let name = String(file.dropLast(5))
                 if byName[name] == nil { byName[name] = dir + "/" + file }
             }
@@ -51,10 +35,10 @@ enum ScenarioFiles {
     /// The file `--scenario` means.
     static func resolve(_ nameOrPath: String, _ env: ThemeFiles.Environment = .current()) throws(CommandError) -> String {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(nameOrPath)' not found") }
+            guard FileSystem.isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(nameOrPath)' not found") }
             return nameOrPath
         }
-        for dir in directories(env) where isRegularFile(dir + "/" + nameOrPath + ".toml") {
+        for dir in directories(env) where FileSystem.isRegularFile(dir + "/" + nameOrPath + ".toml") {
             return dir + "/" + nameOrPath + ".toml"
         }
         let known = available(env).map(\.name)
@@ -89,38 +73,10 @@ enum ScenarioFiles {
 
     // MARK: Glibc helpers
 
-    private static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let p = String(path[..<slash])
-        return p.isEmpty ? "/" : p
-    }
 
-    private static func fileMode(_ path: String) -> mode_t? {
-        var info = stat()
-        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
-    }
 
-    private static func isDirectory(_ path: String) -> Bool { fileMode(path) == S_IFDIR }
-    static func isRegularFile(_ path: String) -> Bool { fileMode(path) == S_IFREG }
 
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
 
-    private static func listDirectory(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
 }
 
 /// An output file opened up front (so a bad path fails before any work), written in

@@ -68,23 +68,7 @@ enum ThemeFiles {
 
     /// Existing package `Themes/` folders, nearest to the executable first.
     static func packageDirectories(_ env: Environment) -> [String] {
-        var found: [String] = []
-        func consider(_ dir: String) {
-            guard isDirectory(dir) else { return }
-            let canonical = realPath(dir) ?? dir
-            if !found.contains(canonical) { found.append(canonical) }
-        }
-        if let exe = env.executablePath {
-            var dir = parent(of: realPath(exe) ?? exe)
-            while true {
-                consider(dir + "/Themes")
-                consider(dir + "/share/ackscope/Themes")
-                if dir == "/" { break }
-                dir = parent(of: dir)
-            }
-        }
-        if let cwd = env.currentDirectory { consider(cwd + "/Themes") }
-        return found
+        FileSystem.packageFolders(named: "Themes", env)
     }
 
     /// Every folder searched for NAME.toml, in order.
@@ -96,13 +80,13 @@ enum ThemeFiles {
     /// `.toml`, else NAME.toml in the search folders; `default` falls back to the built-in.
     static func resolve(_ nameOrPath: String, _ env: Environment) throws(ThemeFileError) -> ThemeSource {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard isRegularFile(nameOrPath) else {
+            guard FileSystem.isRegularFile(nameOrPath) else {
                 throw ThemeFileError(description: "theme file '\(nameOrPath)' not found")
             }
             return ThemeSource(name: Self.stem(nameOrPath), path: nameOrPath)
         }
         let dirs = searchDirectories(env)
-        for dir in dirs where isRegularFile(dir + "/" + nameOrPath + ".toml") {
+        for dir in dirs where FileSystem.isRegularFile(dir + "/" + nameOrPath + ".toml") {
             return ThemeSource(name: nameOrPath, path: dir + "/" + nameOrPath + ".toml")
         }
         if nameOrPath == "default" { return .builtInDefault }
@@ -140,9 +124,9 @@ enum ThemeFiles {
     static func available(_ env: Environment) -> [ThemeSource] {
         var byName: [String: ThemeSource] = [:]
         for dir in searchDirectories(env) {
-            for file in listDirectory(dir) where file.hasSuffix(".toml") && file.count > 5 {
+            for file in FileSystem.listDirectory(dir) where file.hasSuffix(".toml") && file.count > 5 {
                 let name = String(file.dropLast(5))
-                if byName[name] == nil, isRegularFile(dir + "/" + file) {
+                if byName[name] == nil, FileSystem.isRegularFile(dir + "/" + file) {
                     byName[name] = ThemeSource(name: name, path: dir + "/" + file)
                 }
             }
@@ -178,38 +162,10 @@ enum ThemeFiles {
         return String(name)
     }
 
-    private static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let p = String(path[..<slash])
-        return p.isEmpty ? "/" : p
-    }
 
-    private static func fileMode(_ path: String) -> mode_t? {
-        var info = stat()
-        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
-    }
 
-    private static func isDirectory(_ path: String) -> Bool { fileMode(path) == S_IFDIR }
-    private static func isRegularFile(_ path: String) -> Bool { fileMode(path) == S_IFREG }
 
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
 
-    private static func listDirectory(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
 
     /// A whole file as UTF-8; nil (errno set) if it cannot be read. Theme files are small.
     private static func readFile(_ path: String) -> String? {
