@@ -65,6 +65,14 @@ public struct App: Sendable {
         /// The lanes it happened in; empty for a fault, which applies to every lane.
         public var modes: [Mode]
         public var notable: Notable
+        /// For a line that stands for several events of one kind: how many.
+        public var summaryCount: Int? = nil
+
+        static func summary(modes: [Mode], kind: Notable.Kind, count: Int, at: Micros) -> LogLine {
+            LogLine(modes: modes, notable: Notable(atMicros: at, kind: kind, message: nil, node: nil,
+                                                   text: "… and \(count) more \(App.kindWords(kind))"),
+                    summaryCount: count)
+        }
         public var text: String {
             let lanes = modes.isEmpty ? "all lanes" : modes.map(\.rawValue).joined(separator: "+")
             return Format.seconds(notable.atMicros) + " " + lanes + " " + String(notable.line.drop { $0 != " " }.dropFirst())
@@ -318,14 +326,35 @@ public struct App: Sendable {
     // MARK: - Time
 
     /// Advances virtual time by wall time × speed (nothing while paused).
-    public mutating func advance(byWallMicros wall: Micros) {
+    public mutating func advance(byWallMicros wall: Micros, overBudget: (() -> Bool)? = nil) {
         guard !paused, wall > 0 else { return }
         // Never more than one wall second per frame, so a stalled terminal does not jump.
         carryMicros += Double(min(wall, 1_000_000)) * speed
         let whole = Micros(carryMicros)
         carryMicros -= Double(whole)
-        advanceVirtual(by: whole)
+        guard let overBudget else {
+            advanceVirtual(by: whole)
+            return
+        }
+        // In slices, so a world too big for this speed slows down instead of freezing the
+        // screen and the keys: what does not fit in the frame's budget is dropped.
+        let slices: Micros = 64
+        var done: Micros = 0
+        for k in 1...slices {
+            let upTo = whole * k / slices
+            advanceVirtual(by: upTo - done)
+            done = upTo
+            if done < whole && overBudget() {
+                fallingBehind = true
+                status = "The simulation cannot keep up at \(Self.speedText(speed)): it runs slower than that (press - to lower the speed)."
+                return
+            }
+        }
+        fallingBehind = false
     }
+
+    /// Set when the last frame could not simulate all the virtual time the speed asked for.
+    public private(set) var fallingBehind = false
 
     /// Advances virtual time directly (tests and replays), stopping exactly at each
     /// scheduled action (scenario, `--crash-every`, `--chaos`) to apply it, as a headless
@@ -535,8 +564,7 @@ public struct App: Sendable {
                 }
             }
             for (kind, count, at) in skipped {
-                fresh.append(LogLine(modes: [lane.mode], notable: Notable(atMicros: at, kind: kind, message: nil, node: nil,
-                                                                        text: "… and \(count) more \(Self.kindWords(kind))")))
+                fresh.append(LogLine.summary(modes: [lane.mode], kind: kind, count: count, at: at))
             }
         }
         guard !fresh.isEmpty else { return }
@@ -555,7 +583,17 @@ public struct App: Sendable {
                 merged.append(line)
             }
         }
-        log.append(contentsOf: merged)
+        // A flood (a crashed broker at high speed) would push everything else off the log;
+        // a summary line following the same summary is folded into it instead.
+        for line in merged {
+            if let count = line.summaryCount, let last = log.last, let lastCount = last.summaryCount,
+               last.notable.kind == line.notable.kind, last.modes == line.modes {
+                log[log.count - 1] = LogLine.summary(modes: line.modes, kind: line.notable.kind,
+                                                     count: lastCount + count, at: line.notable.atMicros)
+            } else {
+                log.append(line)
+            }
+        }
         if log.count > Self.logLength { log.removeFirst(log.count - Self.logLength) }
     }
 

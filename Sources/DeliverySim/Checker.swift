@@ -14,7 +14,7 @@ extension Lane {
             if e.packet.kind.carriesMessage { copies[e.packet.msg.id.raw, default: 0] += 1 }
         }
         for p in producers {
-            p.outstanding.forEach { _, m in copies[m.id.raw, default: 0] += 1 }
+            p.outstanding.forEach { _, e in copies[e.msg.id.raw, default: 0] += 1 }
         }
         for m in broker.ready { copies[m.ref.id.raw, default: 0] += 1 }
         var unacked = 0
@@ -104,8 +104,8 @@ extension Lane {
             checks.append(lossCheck(voided: lossVoided))
             checks.append(Check(name: "no_duplicate_effects", status: counters.duplicateEffects == 0 ? .pass : .fail,
                                 detail: "\(counters.duplicateEffects) duplicate effects, \(counters.duplicatesSuppressed) suppressed"))
-            checks.append(Check(name: "in_order", status: counters.outOfOrder == 0 ? .pass : .fail,
-                                detail: "\(counters.outOfOrder) out of order"))
+            checks.append(Check(name: "final_state", status: counters.outOfOrder == 0 && staleKeys == 0 ? .pass : .fail,
+                                detail: "\(staleKeys) keys end with a stale value, \(counters.outOfOrder) out-of-order writes"))
         }
         return checks
     }

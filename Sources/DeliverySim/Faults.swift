@@ -113,14 +113,14 @@ extension Lane {
     mutating func restartProducer(_ p: Int) {
         guard !producers[p].up else { return }
         producers[p].up = true
-        // The outbox is durable: everything unconfirmed is published again, oldest first.
-        for seq in producers[p].outstanding.sortedKeys() {
-            producers[p].deadlines.append((now, seq))
+        // The outbox is durable: everything unconfirmed is published again now, oldest first.
+        // Entries go to the front (they are due now, before anything still waiting), and
+        // their older deadlines become stale, so nothing is published twice for one restart.
+        for seq in producers[p].outstanding.sortedKeys().reversed() {
+            producers[p].outstanding.update(seq) { $0.dueMicros = now }
+            producers[p].deadlines.prepend((now, seq))
         }
-        if !producers[p].timerArmed, !producers[p].deadlines.isEmpty {
-            producers[p].timerArmed = true
-            queue.push(time: now, kind: .confirmDeadlines, link: Int32(p), packet: Self.noPacket)
-        }
+        armConfirmTimer(p)
     }
 
     mutating func crashBroker() {

@@ -36,8 +36,11 @@ public struct Lane: Sendable {
     var producers: [Producer]
     var consumers: [Consumer]
     var record: IdempotencyRecord
-    /// Last applied sequence per (producer, key): `out_of_order` and the version check.
+    /// Highest sequence applied per (producer, key): `out_of_order` and the version check.
     var lastApplied: [UInt64]
+    /// The sink's value per (producer, key): the sequence of the last write performed. With
+    /// ordered processing it ends equal to `lastApplied`; a late old write leaves it stale.
+    var sinkValue: [UInt64]
     var brokerIsolated = false
     var productionOver = false
 
@@ -62,6 +65,7 @@ public struct Lane: Sendable {
         }
         record = IdempotencyRecord(producers: s.producers)
         lastApplied = Array(repeating: 0, count: s.producers * max(1, s.keys))
+        sinkValue = lastApplied
         duplicationEverOn = s.duplicationPerMillion > 0
         for p in 0..<s.producers {
             let first = producers[p].timing.exponential(meanMicros: Self.meanInterval(s))
@@ -74,6 +78,9 @@ public struct Lane: Sendable {
     // MARK: - Views
 
     public var pending: Int { tracker.pending }
+    /// Keys whose final value in the sink is not their newest message's: the lasting damage
+    /// of out-of-order effects (0 means processing produced the ordered result).
+    public var staleKeys: Int { zip(sinkValue, lastApplied).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) } }
     public var produced: Int { tracker.produced }
     public var effected: Int { tracker.effected }
     public var nextEventMicros: Micros? { queue.nextTime }
@@ -168,7 +175,9 @@ public struct Lane: Sendable {
             ackDeadlinesDue()
         case .confirmDeadlines:
             let p = Int(e.link)
-            producers[p].timerArmed = false
+            // Only the timer armed last counts; an earlier one re-armed sooner is stale.
+            guard producers[p].timerDue == e.time else { break }
+            producers[p].timerDue = nil
             confirmDeadlinesDue(p)
         case .dedupExpiry:
             broker.dedupTimerArmed = false
@@ -252,7 +261,7 @@ public struct Lane: Sendable {
             let msg = MsgRef(id: MessageID(producer: p, seq: seq), key: key, bornMicros: now)
             tracker.create(msg.id)
             if mode.producerRetries {
-                producers[p].outstanding.insert(seq, msg)
+                producers[p].outstanding.insert(seq, OutboxEntry(msg: msg, dueMicros: 0))
                 tracker.addCopy(msg.id)  // the producer's outbox holds it until confirmed
             }
             publish(msg, producer: p)
@@ -266,21 +275,27 @@ public struct Lane: Sendable {
         counters.published += 1
         send(Packet(kind: .publish, msg: msg), link: p, toBroker: true)
         if mode.producerRetries {
-            producers[p].deadlines.append((now + settings.confirmTimeoutMicros, msg.id.seq))
+            let due = now + settings.confirmTimeoutMicros
+            producers[p].outstanding.update(msg.id.seq) { $0.dueMicros = due }
+            producers[p].deadlines.append((due, msg.id.seq))
             armConfirmTimer(p)
         }
     }
 
-    private mutating func armConfirmTimer(_ p: Int) {
-        guard !producers[p].timerArmed, let (due, _) = producers[p].deadlines.first else { return }
-        producers[p].timerArmed = true
-        queue.push(time: max(due, now), kind: .confirmDeadlines, link: Int32(p), packet: Self.noPacket)
+    mutating func armConfirmTimer(_ p: Int) {
+        guard let (due, _) = producers[p].deadlines.first else { return }
+        let at = max(due, now)
+        if let armed = producers[p].timerDue, armed <= at { return }
+        producers[p].timerDue = at
+        queue.push(time: at, kind: .confirmDeadlines, link: Int32(p), packet: Self.noPacket)
     }
 
     private mutating func confirmDeadlinesDue(_ p: Int) {
         while let (due, seq) = producers[p].deadlines.first, due <= now {
             producers[p].deadlines.removeFirst()
-            guard producers[p].up, let msg = producers[p].outstanding[seq] else { continue }
+            // An entry whose message was republished since (a restart) is stale.
+            guard producers[p].up, let entry = producers[p].outstanding[seq], entry.dueMicros == due else { continue }
+            let msg = entry.msg
             if recordNotables { note(.retry, msg.id, .producer(p), "no confirm within \(Format.duration(settings.confirmTimeoutMicros)); p\(p + 1) publishes it again") }
             publish(msg, producer: p)
         }
@@ -466,7 +481,10 @@ public struct Lane: Sendable {
             let before = tracker.applyEffect(id)
             if before == 0 { latency.record(now - msg.bornMicros) }
             // Version check: an older write for a key never overwrites a newer one.
-            if id.seq > lastApplied[slot] { lastApplied[slot] = id.seq }
+            if id.seq > lastApplied[slot] {
+                lastApplied[slot] = id.seq
+                sinkValue[slot] = id.seq
+            }
             return
         }
         consumers[c].processed += 1
@@ -479,6 +497,7 @@ public struct Lane: Sendable {
             counters.duplicateEffects += 1
             if recordNotables { note(.duplicateEffect, id, .consumer(c), "effect applied again by c\(c + 1) (\(before + 1) times now)") }
         }
+        sinkValue[slot] = id.seq  // a plain write: whatever arrives last wins
         if id.seq < lastApplied[slot] {
             counters.outOfOrder += 1
             // Logged when a redelivery caused it; competing consumers also reorder now and
@@ -565,14 +584,22 @@ struct Producer {
     var timing: PRNG
     var keys: PRNG
     /// The durable outbox: published, not yet confirmed (at-least-once and effectively-once).
-    var outstanding = U64Map<MsgRef>()
+    var outstanding = U64Map<OutboxEntry>()
+    /// (due, seq), oldest first; entries are checked against the outbox when they come due.
     var deadlines: Deque<(Micros, UInt64)> = []
-    var timerArmed = false
+    /// When the confirm timer is armed to fire, if it is.
+    var timerDue: Micros? = nil
 
     init(timing: PRNG, keys: PRNG) {
         self.timing = timing
         self.keys = keys
     }
+}
+
+/// An unconfirmed message in the producer's outbox and when it is next due for a retry.
+struct OutboxEntry {
+    var msg: MsgRef
+    var dueMicros: Micros
 }
 
 struct Inbound {

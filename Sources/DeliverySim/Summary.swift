@@ -6,6 +6,8 @@ public struct Summary: Sendable {
         public var produced: Int
         public var effected: Int
         public var pending: Int
+        /// Keys whose final sink value is not their newest message's.
+        public var staleKeys: Int
         public var latencyP50Micros: Micros
         public var latencyP99Micros: Micros
         public var latencyMaxMicros: Micros
@@ -21,7 +23,7 @@ public struct Summary: Sendable {
         self.settings = settings
         self.lanes = lanes.enumerated().map { i, lane in
             LaneSummary(mode: lane.mode, counters: lane.counters, produced: lane.produced, effected: lane.effected,
-                        pending: lane.pending, latencyP50Micros: lane.latency.quantile(0.5),
+                        pending: lane.pending, staleKeys: lane.staleKeys, latencyP50Micros: lane.latency.quantile(0.5),
                         latencyP99Micros: lane.latency.quantile(0.99), latencyMaxMicros: lane.latency.maxMicros,
                         events: lane.events, drainedAtMicros: drainedAt[i],
                         checks: drainRequested ? lane.promiseChecks(drained: drainedAt[i] != nil)
@@ -42,7 +44,7 @@ public struct Summary: Sendable {
             if i > 0 { out += "," }
             out += "{\"mode\":\"\(lane.mode.rawValue)\""
             for (name, value) in lane.counters.named { out += ",\"\(name)\":\(value)" }
-            out += ",\"produced\":\(lane.produced),\"effected\":\(lane.effected),\"pending\":\(lane.pending)"
+            out += ",\"produced\":\(lane.produced),\"effected\":\(lane.effected),\"pending\":\(lane.pending),\"stale_keys\":\(lane.staleKeys)"
             out += ",\"latency_ms\":{\"p50\":\(Format.millis(lane.latencyP50Micros)),\"p99\":\(Format.millis(lane.latencyP99Micros)),\"max\":\(Format.millis(lane.latencyMaxMicros))}"
             out += ",\"events\":\(lane.events)"
             out += ",\"drained_at_ms\":" + (lane.drainedAtMicros.map { Format.millis($0) } ?? "null")
@@ -86,6 +88,7 @@ public struct Summary: Sendable {
         for (k, name) in Counters.names.enumerated() {
             row(Self.labels[name] ?? name, lanes.map { String($0.counters.named[k].1) })
         }
+        row("stale keys (end)", lanes.map { String($0.staleKeys) })
         row("latency p50 (ms)", lanes.map { Format.millis($0.latencyP50Micros) })
         row("latency p99 (ms)", lanes.map { Format.millis($0.latencyP99Micros) })
         row("latency max (ms)", lanes.map { Format.millis($0.latencyMaxMicros) })
@@ -115,7 +118,7 @@ public enum SettingsText {
         parts.append("\"messages\":" + (s.messageLimit.map(String.init) ?? "null"))
         parts.append("\"modes\":[" + s.modes.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]")
         parts.append("\"producers\":\(s.producers)")
-        parts.append("\"rate\":" + JSON.number(s.ratePerSecond))
+        parts.append("\"rate\":" + JSON.exact(s.ratePerSecond))
         parts.append("\"consumers\":\(s.consumers)")
         parts.append("\"prefetch\":\(s.prefetch)")
         parts.append("\"processing\":\"\(Format.duration(s.processingMicrosMean))\"")
@@ -142,7 +145,7 @@ public enum SettingsText {
         if let n = s.messageLimit { f.append("--messages \(n)") }
         if s.modes != d.modes { f.append("--modes " + s.modes.map(\.rawValue).joined(separator: ",")) }
         if s.producers != d.producers { f.append("--producers \(s.producers)") }
-        if s.ratePerSecond != d.ratePerSecond { f.append("--rate " + JSON.number(s.ratePerSecond)) }
+        if s.ratePerSecond != d.ratePerSecond { f.append("--rate " + JSON.exact(s.ratePerSecond)) }
         if s.consumers != d.consumers { f.append("--consumers \(s.consumers)") }
         if s.prefetch != d.prefetch { f.append("--prefetch \(s.prefetch)") }
         if s.processingMicrosMean != d.processingMicrosMean { f.append("--processing \(Format.duration(s.processingMicrosMean))") }
@@ -185,6 +188,13 @@ public enum JSON {
             }
         }
         return out + "\""
+    }
+
+    /// A double exactly, in the shortest form that reads back to the same value: 50 → "50",
+    /// 0.33337 → "0.33337", 1e-06 → "1e-06". For settings that must reproduce a run.
+    public static func exact(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return d.description
     }
 
     /// A number with at most three decimals, deterministic: 50 → "50", 0.5 → "0.5".

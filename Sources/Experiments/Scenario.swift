@@ -217,8 +217,8 @@ public struct ScenarioFile: Sendable {
                 case "producers": w.producers = int(KnobLimits.producers)
                 case "rate":
                     let r = v.double ?? v.int.map(Double.init)
-                    if let r, r > 0, r <= KnobLimits.rateMax { w.ratePerSecond = r } else {
-                        fail(at, "\(shown): expected a number above 0 and at most 100000000 (messages per second per producer)")
+                    if let r, r >= KnobLimits.rateMin, r <= KnobLimits.rateMax { w.ratePerSecond = r } else {
+                        fail(at, "\(shown): expected \(KnobLimits.rateText) (messages per second per producer)")
                     }
                 case "consumers": w.consumers = int(KnobLimits.consumers)
                 case "prefetch": w.prefetch = int(KnobLimits.prefetch)
@@ -237,7 +237,13 @@ public struct ScenarioFile: Sendable {
                 case "max_deliveries": w.maxDeliveries = int(0...Int.max)
                 case "durable": w.durable = bool()
                 case "dedup_window": w.dedupWindowMicros = duration()
-                case "crash_every": w.crashEveryMicros = duration()
+                case "crash_every":
+                    let d = duration()
+                    if let d, d > 0, d < KnobLimits.crashEveryMinMicros {
+                        fail(at, "\(shown): expected 0s (never) or at least 1ms")
+                    } else {
+                        w.crashEveryMicros = d
+                    }
                 case "crash_for": w.crashForMicros = duration()
                 case "chaos": w.chaos = bool()
                 case "keys": w.keys = int(KnobLimits.keys)

@@ -134,4 +134,10 @@ public enum KnobLimits {
     public static let prefetch = 1...100_000
     public static let keys = 1...10_000
     public static let rateMax: Double = 100_000_000
+    /// One message per ~11.6 virtual days: below this the gap between publishes would not
+    /// fit the clock's integer microseconds.
+    public static let rateMin: Double = 0.000_001
+    /// A crash schedule denser than this would be millions of actions held in memory.
+    public static let crashEveryMinMicros: Micros = 1_000
+    public static let rateText = "a number from 0.000001 to 100000000"
 }

@@ -127,6 +127,11 @@ struct DashboardCommand: ParsableCommand {
 
     /// The real-time loop: block in getch up to one frame, feed wall time, redraw at most
     /// ~20 times a second. Returns the signal that ended it, if any.
+    static func handle(_ key: Key, _ app: inout App, _ term: Terminal) {
+        if key == .resize || key == .redraw { term.invalidate(clearScreen: key == .redraw) }
+        app.press(key)
+    }
+
     static func loop(_ app: inout App, term: Terminal, themes: [LoadedTheme]) -> Int32? {
         let frameNanos: UInt64 = 50_000_000
         var last = Output.monotonicNanos()
@@ -138,10 +143,15 @@ struct DashboardCommand: ParsableCommand {
             if let sig = Signals.pending() { return sig }
             let before = Output.monotonicNanos()
             if let key = term.readKey(timeoutMillis: 50) {
-                if key == .resize || key == .redraw { term.invalidate(clearScreen: key == .redraw) }
-                app.press(key)
+                handle(key, &app, term)
                 dirty = true
                 quickEmptyReads = 0
+                // Take every key already typed, so a busy frame never queues them up.
+                var more = 0
+                while more < 64, let next = term.readKey(timeoutMillis: 0) {
+                    handle(next, &app, term)
+                    more += 1
+                }
             } else if Output.monotonicNanos() - before < 5_000_000 {
                 // No key and no wait: the terminal may be gone (a hangup without SIGHUP).
                 quickEmptyReads += 1
@@ -149,10 +159,13 @@ struct DashboardCommand: ParsableCommand {
             } else {
                 quickEmptyReads = 0
             }
+            if app.quitRequested { return nil }
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000
             last += elapsedMicros * 1_000
-            app.advance(byWallMicros: Micros(elapsedMicros))
+            // Simulate for at most ~40 ms of each frame.
+            let budgetEnd = Output.monotonicNanos() + 40_000_000
+            app.advance(byWallMicros: Micros(elapsedMicros)) { Output.monotonicNanos() > budgetEnd }
             if app.quitRequested { return nil }
             if app.snapshotRequested {
                 let (w, h) = term.size

@@ -106,7 +106,8 @@ struct WorkloadOptions: ParsableArguments {
         try positive(consumers, "consumers", KnobLimits.consumers)
         try positive(prefetch, "prefetch", KnobLimits.prefetch)
         try positive(keys, "keys", KnobLimits.keys)
-        if let rate, !(rate > 0 && rate <= KnobLimits.rateMax) { throw ValidationError("--rate must be a number above 0 and at most 100000000, got \(rate)") }
+        if let rate, !(rate >= KnobLimits.rateMin && rate <= KnobLimits.rateMax) { throw ValidationError("--rate must be \(KnobLimits.rateText), got \(rate)") }
+        if let c = crashEvery, c > 0, c < KnobLimits.crashEveryMinMicros { throw ValidationError("--crash-every must be 0s (never) or at least 1ms, got \(Format.duration(c))") }
         if let maxDeliveries, maxDeliveries < 0 { throw ValidationError("--max-deliveries must be 0 (never) or more, got \(maxDeliveries)") }
         if let m = messages, m < 1 { throw ValidationError("--messages must be 1 or more, got \(m)") }
         if let d = duration, d < 1 { throw ValidationError("--duration must be above 0s") }

@@ -157,3 +157,19 @@ import Testing
         #expect(session() == session())
     }
 }
+
+@Suite struct FrameBudgetTests {
+    @Test func aFrameOverItsBudgetSimulatesLessAndSaysSo() {
+        var app = App(settings: Settings(), unicode: true)
+        app.setSpeed(1_000)
+        var calls = 0
+        // Over budget from the first check: only the first of the frame's slices runs.
+        app.advance(byWallMicros: 50_000) { calls += 1; return true }
+        #expect(calls == 1)
+        #expect(app.fallingBehind)
+        #expect(app.sim.now > 0 && app.sim.now < 50_000 * 1_000)
+        #expect(app.status.contains("cannot keep up"))
+        app.advance(byWallMicros: 50_000) { false }
+        #expect(!app.fallingBehind)
+    }
+}

@@ -178,3 +178,38 @@ extension PRNG {
         #expect(visited == reference.count)
     }
 }
+
+@Suite struct CheckTests {
+    /// The effectively-once final-state check must be able to fail: corrupt the sink as a
+    /// broken version check would (an old write after a newer one) and it says so.
+    @Test func finalStateCheckFailsOnAStaleSink() {
+        var s = storySettings(messages: 20)
+        s.modes = [.effectivelyOnce]
+        var sim = Simulation(settings: s)
+        _ = sim.runToEnd(timeline: [])
+        var lane = sim.lanes[0]
+        #expect(lane.promiseChecks(drained: true).first { $0.name == "final_state" }?.status == .pass)
+        let slot = lane.lastApplied.firstIndex { $0 > 1 }!
+        lane.sinkValue[slot] = lane.lastApplied[slot] - 1
+        #expect(lane.staleKeys == 1)
+        #expect(lane.promiseChecks(drained: true).first { $0.name == "final_state" }?.status == .fail)
+    }
+
+    @Test func atLeastOnceCanEndWithStaleKeysEffectivelyOnceCannot() {
+        var staleAtLeastOnce = 0
+        for seed in UInt64(1)...20 {
+            var s = Settings()
+            s.seed = seed
+            s.durationMicros = Duration.seconds(20)
+            s.keys = 2
+            s.chaos = true
+            var sim = Simulation(settings: s)
+            let summary = sim.runToEnd(timeline: [])
+            for lane in summary.lanes {
+                if lane.mode == .atLeastOnce { staleAtLeastOnce += lane.staleKeys }
+                if lane.mode == .effectivelyOnce { #expect(lane.staleKeys == 0, "seed \(seed)") }
+            }
+        }
+        #expect(staleAtLeastOnce > 0)
+    }
+}

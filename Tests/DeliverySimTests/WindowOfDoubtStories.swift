@@ -133,6 +133,28 @@ import Testing
         #expect(lane.counters.duplicateEffects == 1)
     }
 
+    @Test func aRestartedProducerRepublishesItsOutboxOnceAndAtOnce() {
+        var s = storySettings()
+        s.modes = [.atLeastOnce]
+        var sim = Simulation(settings: s, checkEveryEvent: true)
+        var t: Micros = 0
+        while sim.lanes[0].counters.delivered == 0 {
+            t += 100
+            sim.advance(to: t)
+        }
+        // The confirm is on its way back; the producer dies before it lands.
+        sim.apply(.crash(.producer(0)))
+        sim.advance(to: t + 50_000)
+        let publishedBeforeRestart = sim.lanes[0].counters.published
+        sim.apply(.restart(.producer(0)))
+        sim.advance(to: t + 50_000 + 5_000)  // a few ms: the republish goes out at the restart
+        #expect(sim.lanes[0].counters.published == publishedBeforeRestart + 1)
+        sim.advance(to: t + 4_000_000)       // past the old confirm deadline: no third copy
+        #expect(sim.lanes[0].counters.published == 2)
+        #expect(sim.lanes[0].counters.duplicateEffects == 1)  // the republished copy is applied again (no dedup)
+        #expect(sim.lanes[0].violation == nil)
+    }
+
     @Test func atMostOnceLosesWhatACrashedConsumerHeld() {
         var s = storySettings(messages: 50, consumers: 2)
         s.ratePerSecond = 200

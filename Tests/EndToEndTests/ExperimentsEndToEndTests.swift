@@ -35,7 +35,9 @@ import Testing
         tmux.keys("l")
         tmux.keys("c")
         tmux.keys("b")
-        tmux.waitFor("the broker crashed") { $0.contains("crash broker") }
+        tmux.waitFor("the broker crashed") { s in
+            s.contains("crash broker") || s.split(separator: "\n").contains { $0.contains("broker") && $0.contains("CRASHED") }
+        }
         tmux.keys("b")
         tmux.keys("e")
         let screen = tmux.waitFor("the snapshot's file name") { $0.contains("Snapshot written to ./ackscope-snapshot-5-") }

@@ -109,7 +109,7 @@ import Testing
         ("[workload]\nproducers = \"2\"", "bad.toml:4:13: workload.producers = \"2\": expected a whole number from 1 to 64"),
         ("[workload]\ndurable = \"yes\"", "bad.toml:4:11: workload.durable = \"yes\": expected true or false"),
         ("[workload]\nmodes = [\"sometimes\"]", "bad.toml:4:9: workload.modes = […]: 'sometimes' is not a mode"),
-        ("[workload]\nrate = 0", "bad.toml:4:8: workload.rate = 0: expected a number above 0"),
+        ("[workload]\nrate = 0", "bad.toml:4:8: workload.rate = 0: expected a number from 0.000001 to 100000000"),
         ("[workload]\nlatency = \"2ms..1ms\"", "bad.toml:4:11: workload.latency = \"2ms..1ms\": expected a duration or a range"),
         ("[workload]\nseed = -1", "bad.toml:4:8: workload.seed = -1: expected a whole number from 0"),
         // [[actions]] entries.
