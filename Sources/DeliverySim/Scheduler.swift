@@ -40,7 +40,14 @@ enum EventKind: UInt8 {
 
 struct Event {
     var time: Micros
-    var seq: UInt64
+    var kind: EventKind
+    var link: Int32
+    var epoch: Int32
+    var packet: Packet
+}
+
+/// What the slab stores: an event without its time, which lives in the heap key.
+private struct EventBody {
     var kind: EventKind
     var link: Int32
     var epoch: Int32
@@ -64,7 +71,7 @@ struct EventQueue {
     private static let slotMask: UInt64 = (1 << slotBits) - 1
 
     private var heap: [Entry] = []
-    private var slab: [Event] = []
+    private var slab: [EventBody] = []
     private var free: [UInt32] = []
     private var nextSeq: UInt64 = 0
 
@@ -78,7 +85,7 @@ struct EventQueue {
     }
 
     mutating func push(time: Micros, kind: EventKind, link: Int32, epoch: Int32 = 0, packet: Packet) {
-        let e = Event(time: time, seq: nextSeq, kind: kind, link: link, epoch: epoch, packet: packet)
+        let e = EventBody(kind: kind, link: link, epoch: epoch, packet: packet)
         let slot: UInt64
         if let f = free.popLast() {
             slot = UInt64(f)
@@ -127,11 +134,15 @@ struct EventQueue {
         }
         let slot = Int(top.order & Self.slotMask)
         free.append(UInt32(slot))
-        return slab[slot]
+        let b = slab[slot]
+        return Event(time: top.time, kind: b.kind, link: b.link, epoch: b.epoch, packet: b.packet)
     }
 
     /// Every pending event, in no particular order (for the checker's counts).
     func forEachPending(_ body: (Event) -> Void) {
-        for entry in heap { body(slab[Int(entry.order & Self.slotMask)]) }
+        for entry in heap {
+            let b = slab[Int(entry.order & Self.slotMask)]
+            body(Event(time: entry.time, kind: b.kind, link: b.link, epoch: b.epoch, packet: b.packet))
+        }
     }
 }
