@@ -224,21 +224,7 @@ public struct ThemeWarning: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// A theme file that cannot be used at all (not TOML).
-public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var fileName: String
-    public var line: Int
-    public var column: Int
-    public var message: String
-
-    public init(fileName: String, line: Int, column: Int, message: String) {
-        self.fileName = fileName
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "\(fileName):\(line):\(column): \(message)" }
-}
+public typealias ThemeError = FileError
 
 /// A theme read from a file, with what was wrong but survivable in it.
 public struct ParsedTheme: Equatable, Sendable {
@@ -390,19 +376,8 @@ extension Theme {
         return quoted(spec.description)
     }
 
-    private static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// A TOML string literal (the reader's own quoting, so the two cannot disagree).
+    private static func quoted(_ s: String) -> String { TOMLValue.string(s).debugDescription }
 }
 
 /// Finds the line of a dotted key in TOML text, for warnings.

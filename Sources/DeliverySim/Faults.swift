@@ -142,8 +142,6 @@ extension Lane {
         for i in broker.outstanding.indices { broker.outstanding[i] = 0 }
         broker.dedup.removeAll()
         broker.dedupQueue.removeAll()
-        counters.ready = 0
-        counters.unacked = 0
     }
 
     mutating func restartBroker() {
@@ -155,8 +153,6 @@ extension Lane {
             broker.deadlineTimerArmed = true
             queue.push(time: due, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
         }
-        counters.ready = broker.ready.count
-        counters.unacked = broker.unackedCount
         dispatch()
     }
 }

@@ -8,7 +8,19 @@ public struct Lane: Sendable {
     public let mode: Mode
     public let settings: Settings
     public internal(set) var now: Micros = 0
-    public internal(set) var counters = Counters()
+    /// The event counters; the gauges (ready, unacked, lost, dead-lettered) are left at 0
+    /// here and read from where they live when `counters` is asked for.
+    var tally = Counters()
+
+    /// Every counter of DESIGN.md for this lane, now.
+    public var counters: Counters {
+        var c = tally
+        c.ready = broker.ready.count
+        c.unacked = broker.unackedCount
+        c.lost = tracker.lost
+        c.deadLettered = tracker.deadLettered
+        return c
+    }
     public internal(set) var latency = LatencyHistogram()
     /// Events processed so far.
     public internal(set) var events = 0
@@ -152,7 +164,7 @@ public struct Lane: Sendable {
     private mutating func handle(_ e: Event) {
         switch e.kind {
         case .arriveAtBroker, .arriveAtClient:
-            counters.inFlight -= 1
+            tally.inFlight -= 1
             let link = Int(e.link), toBroker = e.kind == .arriveAtBroker
             // A partition also cuts what was already on the wire when it began.
             if brokerIsolated || (toBroker ? links[link].cutToBroker : links[link].cutFromBroker) {
@@ -212,7 +224,7 @@ public struct Lane: Sendable {
             at = max(at, links[link].lastArrivalFromBroker)
             links[link].lastArrivalFromBroker = at
         }
-        counters.inFlight += 1
+        tally.inFlight += 1
         if packet.kind.carriesMessage { tracker.addCopy(packet.msg.id) }
         queue.push(time: at, kind: toBroker ? .arriveAtBroker : .arriveAtClient, link: Int32(link), packet: packet)
     }
@@ -272,7 +284,7 @@ public struct Lane: Sendable {
     }
 
     private mutating func publish(_ msg: MsgRef, producer p: Int) {
-        counters.published += 1
+        tally.published += 1
         send(Packet(kind: .publish, msg: msg), link: p, toBroker: true)
         if mode.producerRetries {
             let due = now + settings.confirmTimeoutMicros
@@ -313,24 +325,22 @@ public struct Lane: Sendable {
         case .publish:
             let p = link
             if broker.isDuplicatePublish(packet.msg.id, now: now, window: settings.dedupWindowMicros) {
-                counters.duplicatesSuppressed += 1
+                tally.duplicatesSuppressed += 1
                 if recordTrace { traced(.suppress, nil, packet.msg.id, .producer(p)) }
                 if recordNotables { note(.suppressed, packet.msg.id, .broker, "re-published copy dropped by the broker's dedup window") }
                 removeCopy(packet.msg.id, why: "deduplicated")
             } else {
                 if settings.dedupWindowMicros > 0 { armDedupTimer() }
                 broker.ready.append(StoredMsg(ref: packet.msg, deliveryCount: 0))
-                counters.ready = broker.ready.count
             }
             if mode.producerRetries {
                 send(Packet(kind: .confirm, msg: packet.msg), link: p, toBroker: false)
             }
             dispatch()
         case .ack, .credit:
-            if packet.kind == .ack { counters.acked += 1 }
+            if packet.kind == .ack { tally.acked += 1 }
             if let d = broker.settle(packet.deliveryID) {
                 if d.holdsCopy { removeCopy(d.msg.ref.id, why: "acked") }
-                counters.unacked = broker.unackedCount
                 dispatch()
             }
         case .confirm, .deliver:
@@ -350,9 +360,9 @@ public struct Lane: Sendable {
         while !broker.ready.isEmpty, let c = broker.pickConsumer(prefetch: settings.prefetch) {
             var m = broker.ready.removeFirst()
             m.deliveryCount += 1
-            counters.delivered += 1
+            tally.delivered += 1
             if m.deliveryCount > 1 {
-                counters.redelivered += 1
+                tally.redelivered += 1
                 if recordNotables { note(.redelivery, m.ref.id, .consumer(c), "redelivered to c\(c + 1) (delivery \(m.deliveryCount))") }
             }
             let holds = mode.acksAfterProcessing
@@ -369,8 +379,6 @@ public struct Lane: Sendable {
                 removeCopy(m.ref.id, why: "its delivery was lost and the broker had already forgotten it (auto-ack)")
             }
         }
-        counters.ready = broker.ready.count
-        counters.unacked = broker.unackedCount
     }
 
     private mutating func ackDeadlinesDue() {
@@ -392,7 +400,6 @@ public struct Lane: Sendable {
             broker.deadlineTimerArmed = true
             queue.push(time: due, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
         }
-        counters.unacked = broker.unackedCount
         dispatch()
     }
 
@@ -402,7 +409,7 @@ public struct Lane: Sendable {
         if link < producers.count {
             let p = link
             guard packet.kind == .confirm, producers[p].up else { return }
-            counters.confirmed += 1
+            tally.confirmed += 1
             if producers[p].outstanding.removeValue(forKey: packet.msg.id.seq) != nil {
                 removeCopy(packet.msg.id, why: "confirmed")
             }
@@ -415,7 +422,7 @@ public struct Lane: Sendable {
             return
         }
         if tracker.markReceived(packet.msg.id) {
-            counters.duplicateDeliveries += 1
+            tally.duplicateDeliveries += 1
             if recordNotables { note(.duplicateDelivery, packet.msg.id, .consumer(c), "delivered again, to c\(c + 1), which already had it once") }
         }
         consumers[c].buffer.append(Inbound(deliveryID: packet.deliveryID, msg: packet.msg, deliveryCount: packet.deliveryCount))
@@ -470,13 +477,13 @@ public struct Lane: Sendable {
         if mode == .effectivelyOnce {
             // The idempotency record and the effect commit together, in this one step.
             guard record.insert(id) else {
-                counters.duplicatesSuppressed += 1
+                tally.duplicatesSuppressed += 1
                 if recordTrace { traced(.suppress, nil, id, .consumer(c), delivery: deliveryCount) }
                 if recordNotables { note(.suppressed, id, .consumer(c), "duplicate caught by the idempotency record at c\(c + 1); effect not applied again") }
                 return
             }
             consumers[c].processed += 1
-            counters.processed += 1
+            tally.processed += 1
             if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
             let before = tracker.applyEffect(id)
             if before == 0 { latency.record(now - msg.bornMicros) }
@@ -488,18 +495,18 @@ public struct Lane: Sendable {
             return
         }
         consumers[c].processed += 1
-        counters.processed += 1
+        tally.processed += 1
         if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
         let before = tracker.applyEffect(id)
         if before == 0 {
             latency.record(now - msg.bornMicros)
         } else {
-            counters.duplicateEffects += 1
+            tally.duplicateEffects += 1
             if recordNotables { note(.duplicateEffect, id, .consumer(c), "effect applied again by c\(c + 1) (\(before + 1) times now)") }
         }
         sinkValue[slot] = id.seq  // a plain write: whatever arrives last wins
         if id.seq < lastApplied[slot] {
-            counters.outOfOrder += 1
+            tally.outOfOrder += 1
             // Logged when a redelivery caused it; competing consumers also reorder now and
             // then, which the counter includes but the log would drown in.
             if recordNotables && (deliveryCount > 1 || before > 0) { note(.outOfOrder, id, .consumer(c), "applied by c\(c + 1) after p\(id.producer + 1)-\(lastApplied[slot]) of the same key: out of order") }
@@ -519,11 +526,9 @@ public struct Lane: Sendable {
         case .effected:
             break
         case .lost:
-            counters.lost = tracker.lost
             if recordTrace { traced(.lost, nil, id, .broker) }
             if recordNotables { note(.lost, id, nil, "LOST: never applied; the last copy went when " + why) }
         case .deadLettered:
-            counters.deadLettered = tracker.deadLettered
             if recordTrace { traced(.deadLetter, nil, id, .broker) }
         }
         if mode == .effectivelyOnce && fate != .effected { record.retire(id) }

@@ -1,23 +1,9 @@
 import DeliverySim
 import TOMLLite
 
-/// A scenario file that cannot be used: where, and what is wrong, in one line.
-public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var fileName: String
-    public var line: Int
-    public var column: Int
-    /// Names the key (and the value) at fault: `workload.loss = "3x": expected …`.
-    public var message: String
-
-    public init(fileName: String, line: Int, column: Int, message: String) {
-        self.fileName = fileName
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "\(fileName):\(line):\(column): \(message)" }
-}
+/// A scenario file that cannot be used: where, and what is wrong (naming the key and the
+/// value at fault: `workload.loss = "3x": expected …`), in one line.
+public typealias ScenarioError = FileError
 
 /// One `[[actions]]` entry: an action from the fault vocabulary at a virtual time.
 public struct ScenarioAction: Equatable, Sendable {

@@ -98,6 +98,25 @@ public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(line):\(column): \(message)" }
 }
 
+/// A file that cannot be used, located: `file:line:column: message`, one line.
+///
+/// Themes and scenarios report their errors in this one shape.
+public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var fileName: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(fileName: String, line: Int, column: Int, message: String) {
+        self.fileName = fileName
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(fileName):\(line):\(column): \(message)" }
+}
+
 public enum TOML {
     /// Parses a whole document.
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {

@@ -44,15 +44,7 @@ struct CompareCommand: ParsableCommand {
     mutating func run() throws {
         var overrides = workload.workload
         overrides.drain = drain
-        var experiment: Experiment
-        var title: String? = nil
-        if let scenario {
-            let loaded = try ScenarioFiles.load(scenario, overrides: overrides)
-            experiment = loaded.experiment
-            title = loaded.title
-        } else {
-            experiment = Experiment(settings: overrides.settings)
-        }
+        var (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let seedList = (try? Compare.parseSeeds(seeds).get()) ?? []
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

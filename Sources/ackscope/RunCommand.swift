@@ -48,15 +48,7 @@ struct RunCommand: ParsableCommand {
         var overrides = workload.workload
         overrides.drain = drain
         try checkOneStdout([("--json", json), ("--csv", csv), ("--events", events)])
-        let experiment: Experiment
-        var title: String? = nil
-        if let scenario {
-            let loaded = try ScenarioFiles.load(scenario, overrides: overrides)
-            experiment = loaded.experiment
-            title = loaded.title
-        } else {
-            experiment = Experiment(settings: overrides.settings)
-        }
+        let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
         let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }

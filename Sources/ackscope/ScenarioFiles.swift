@@ -61,6 +61,14 @@ enum ScenarioFiles {
         }
     }
 
+    /// The headless experiment a command means: `--scenario` with the command line's knobs
+    /// over it, or the knobs alone. Returns the scenario's title, if any.
+    static func experiment(_ scenario: String?, overrides: Workload) throws(CommandError) -> (experiment: Experiment, title: String?) {
+        guard let scenario else { return (Experiment(settings: overrides.settings), nil) }
+        let loaded = try load(scenario, overrides: overrides)
+        return (loaded.experiment, loaded.title)
+    }
+
     /// Loads `--scenario` and applies the command line's knobs over it.
     static func load(_ nameOrPath: String, overrides: Workload) throws(CommandError) -> Scenario {
         let file = try load(nameOrPath)
