@@ -221,7 +221,8 @@ extension App {
     }
 
     func drawLanes(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
-        drawBox(&buf, x: x, y: y, width: width, height: height, title: "lanes: same seed, same faults, different guarantee")
+        let title = "lanes: same seed, same faults, different guarantee"
+        drawBox(&buf, x: x, y: y, width: width, height: height, title: title.count + 6 <= width ? title : "lanes")
         let lanes = shownLanes.map { sim.lanes[$0] }
         let col = (width - 2 - Self.labelWidth) / max(1, lanes.count)
         let x0 = x + 1 + Self.labelWidth
