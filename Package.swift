@@ -31,8 +31,10 @@ let package = Package(
         .target(name: "TOMLLite"),
         .testTarget(name: "TOMLLiteTests", dependencies: ["TOMLLite"]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The signal flag, defined once in C (a header-only flag was copied per module).
+        .target(name: "CAckSignals"),
         // The only code that touches the terminal.
-        .target(name: "TerminalNcurses", dependencies: ["CNcursesw", "Dashboard"]),
+        .target(name: "TerminalNcurses", dependencies: ["CNcursesw", "CAckSignals", "Dashboard"]),
         .executableTarget(
             name: "ackscope",
             dependencies: [

@@ -13,7 +13,6 @@
 
 #include <locale.h>
 #include <langinfo.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -73,52 +72,5 @@ static inline int ack_put_cell(WINDOW *w, int y, int x, wchar_t ch, attr_t attrs
     if (setcchar(&cell, text, attrs, 0, &pair) == ERR) return ERR;
     return mvwadd_wch(w, y, x, &cell);
 }
-
-// MARK: signals
-
-// A C-side flag: the only thing the handler touches, and async-signal-safe by type.
-// `static` in a header gives each importing Swift module its own copy; only the
-// TerminalNcurses module calls these, so there is exactly one in practice.
-static volatile sig_atomic_t ack_signal_flag = 0;
-
-static inline void ack_signal_handler(int sig) { ack_signal_flag = sig; }
-
-/// Installs the flag-setting handler for `sig` with sigaction and no SA_RESTART, so a
-/// blocking read returns early and the loop sees the flag promptly.
-static inline int ack_install_signal_handler(int sig) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = ack_signal_handler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    return sigaction(sig, &action, NULL);
-}
-
-/// Unblocks the signals a terminal program must receive. A parent may hand us a blocked
-/// mask (a process spawned from a thread pool inherits that thread's mask), and then Ctrl-C,
-/// SIGTERM and window resizes would silently never arrive.
-static inline int ack_unblock_terminal_signals(void) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGWINCH);
-    sigaddset(&set, SIGTSTP);
-    sigaddset(&set, SIGCONT);
-    return sigprocmask(SIG_UNBLOCK, &set, NULL);
-}
-
-/// Restores the default disposition of `sig`.
-static inline int ack_default_signal_handler(int sig) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_DFL;
-    sigemptyset(&action.sa_mask);
-    return sigaction(sig, &action, NULL);
-}
-
-static inline int ack_pending_signal(void) { return (int)ack_signal_flag; }
-static inline void ack_clear_signal(void) { ack_signal_flag = 0; }
 
 #endif

@@ -1,9 +1,9 @@
-import CNcursesw
+import CAckSignals
 import Glibc
 
 /// SIGINT, SIGTERM and SIGHUP as a flag the main loop polls.
 ///
-/// The handler (C side, `shim.h`) only stores the signal number in a `volatile
+/// The handler (C side, `CAckSignals/signals.c`, the one definition of the flag) only stores the signal number in a `volatile
 /// sig_atomic_t`: nothing else is async-signal-safe, and restoring the terminal from a
 /// handler would race ncurses. Installed with `sigaction` and no `SA_RESTART`, so a blocking
 /// `wget_wch` returns early. SIGWINCH and SIGTSTP are left to ncurses (`KEY_RESIZE`;

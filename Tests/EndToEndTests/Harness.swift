@@ -151,3 +151,36 @@ func row(_ label: String, in screen: String) -> [Int]? {
     }
     return nil
 }
+
+/// The package's root folder (this file is Tests/EndToEndTests/Harness.swift).
+func packageRoot() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+}
+
+/// The release binary, the one `swift run -c release ackscope` starts, built once per test run.
+///
+/// Release builds inline across modules and debug builds do not, so behaviour that depends on
+/// it (one signal flag seen by two modules) is only tested against this binary. It is built
+/// in its own scratch folder: `swift test` holds the lock on `.build` while tests run.
+let releaseBuild: Result<String, ReleaseBuildError> = {
+    let root = packageRoot()
+    let scratch = root + "/.build-e2e"
+    let (status, out, err) = sh(["swift", "build", "-c", "release", "--product", "ackscope",
+                                 "--package-path", root, "--scratch-path", scratch])
+    guard status == 0 else {
+        return .failure(ReleaseBuildError(text: "swift build -c release failed (\(status)):\n\(out.suffix(2_000))\(err.suffix(2_000))"))
+    }
+    let bin = scratch + "/release/ackscope"
+    guard FileManager.default.isExecutableFile(atPath: bin) else {
+        return .failure(ReleaseBuildError(text: "no release binary at \(bin)"))
+    }
+    return .success(bin)
+}()
+
+struct ReleaseBuildError: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
+}
+
+func releaseBinary() throws -> String { try releaseBuild.get() }
