@@ -336,14 +336,23 @@ public struct App: Sendable {
             advanceVirtual(by: whole)
             return
         }
-        // In slices, so a world too big for this speed slows down instead of freezing the
-        // screen and the keys: what does not fit in the frame's budget is dropped.
-        let slices: Micros = 64
+        // In slices of about `sliceEvents` events, so that a world too big for this speed
+        // slows down instead of freezing the screen and the keys: the clock is read after
+        // every slice, and what does not fit in the frame's budget is dropped. The slice's
+        // virtual length adapts to how many events the last one held (it starts at 1 µs, so
+        // even the first frame of a huge world cannot be held up by one long slice).
         var done: Micros = 0
-        for k in 1...slices {
-            let upTo = whole * k / slices
-            advanceVirtual(by: upTo - done)
-            done = upTo
+        while done < whole {
+            let step = min(sliceMicros, whole - done)
+            let before = sim.events
+            advanceVirtual(by: step)
+            done += step
+            let held = sim.events - before
+            if held > Self.sliceEvents * 2 {
+                sliceMicros = max(1, sliceMicros / 2)
+            } else if held < Self.sliceEvents / 2 && step == sliceMicros {
+                sliceMicros = min(sliceMicros * 2, Self.maxSliceMicros)
+            }
             if done < whole && overBudget() {
                 fallingBehind = true
                 status = "The simulation cannot keep up at \(Self.speedText(speed)): it runs slower than that (press - to lower the speed)."
@@ -352,6 +361,12 @@ public struct App: Sendable {
         }
         fallingBehind = false
     }
+
+    /// Events one slice of a frame aims at: a fraction of a millisecond of work.
+    static let sliceEvents = 2_000
+    static let maxSliceMicros: Micros = 1_000_000
+    /// Virtual length of the next slice (see `advance(byWallMicros:overBudget:)`).
+    private var sliceMicros: Micros = 1
 
     /// Set when the last frame could not simulate all the virtual time the speed asked for.
     public private(set) var fallingBehind = false
@@ -606,6 +621,7 @@ public struct App: Sendable {
         case .suppressed: "suppressed duplicates"
         case .lost: "losses"
         case .deadLettered: "dead letters"
+        case .discarded: "discarded messages"
         case .outOfOrder: "out-of-order effects"
         case .ackDropped: "dropped acks"
         case .confirmDropped: "dropped confirms"

@@ -214,6 +214,7 @@ extension App {
     func verdict(_ lane: Lane, width: Int) -> (String, StyleRole) {
         let c = lane.counters, g = glyphs
         if c.lost > 0 { return (g.bad + " LOST \(c.lost)", .stateLost) }
+        if c.discarded > 0 { return (g.bad + " DISCARDED \(c.discarded)", .stateLost) }
         if c.duplicateEffects > 0 { return (g.warn + " DUP \(c.duplicateEffects)", .stateDuplicate) }
         if c.outOfOrder > 0 { return (g.warn + " ORDER \(c.outOfOrder)", .stateOutOfOrder) }
         if c.deadLettered > 0 { return (g.warn + " DLQ \(c.deadLettered)", .stateDeadLettered) }
@@ -332,7 +333,7 @@ extension App {
         case .redelivery, .retry: .stateRedelivered
         case .duplicateDelivery, .duplicateEffect: .stateDuplicate
         case .suppressed: .ok
-        case .lost: .stateLost
+        case .lost, .discarded: .stateLost
         case .deadLettered: .stateDeadLettered
         case .outOfOrder: .stateOutOfOrder
         case .ackDropped, .confirmDropped: .stateUnacked

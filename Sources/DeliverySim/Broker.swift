@@ -112,6 +112,14 @@ struct Broker {
         ready.insert(contentsOf: back, at: 0)
     }
 
+    /// Messages stored now, ready and unacked: what the backlog limit bounds.
+    var stored: Int { ready.count + unackedCount }
+
+    /// A refused publish must not count as seen by the dedup window: its retry is not a duplicate.
+    mutating func forgetPublish(_ id: MessageID) {
+        dedup.removeValue(forKey: id.raw)
+    }
+
     /// Whether `id` was published within the dedup window (and so must be dropped).
     mutating func isDuplicatePublish(_ id: MessageID, now: Micros, window: Micros) -> Bool {
         guard window > 0 else { return false }

@@ -38,10 +38,11 @@ extension Lane {
             if t.effects == 0 { pendingSeen += 1 }
         }
         // 3. The conservation law.
-        let total = pendingSeen + tracker.effected + tracker.deadLettered + tracker.lost
+        let total = pendingSeen + tracker.effected + tracker.deadLettered + tracker.discarded + tracker.lost
         if total != tracker.produced {
-            return "conservation: produced \(tracker.produced) != pending \(pendingSeen) + effected \(tracker.effected) + dead-lettered \(tracker.deadLettered) + lost \(tracker.lost)"
+            return "conservation: produced \(tracker.produced) != pending \(pendingSeen) + effected \(tracker.effected) + dead-lettered \(tracker.deadLettered) + discarded \(tracker.discarded) + lost \(tracker.lost)"
         }
+        if broker.stored > settings.maxBacklog { return "the broker stores \(broker.stored) messages, above max_backlog \(settings.maxBacklog)" }
         // 4. Gauges agree with the world.
         if wire != counters.inFlight { return "in_flight says \(counters.inFlight), \(wire) packets on the wire" }
         if unacked != broker.unackedCount { return "unacked says \(broker.unackedCount), broker holds \(unacked)" }
@@ -82,11 +83,12 @@ extension Lane {
             checks.append(Check(name: "conservation", status: .fail, detail: v))
         } else {
             checks.append(Check(name: "conservation", status: .pass,
-                                detail: "\(produced) produced = \(pending) pending + \(effected) effected + \(counters.deadLettered) dead-lettered + \(counters.lost) lost"))
+                                detail: "\(produced) produced = \(pending) pending + \(effected) effected + \(counters.deadLettered) dead-lettered + \(counters.discarded) discarded + \(counters.lost) lost"))
         }
-        checks.append(Check(name: "drained", status: drained && pending == 0 ? .pass : .fail,
-                            detail: drained && pending == 0 ? "nothing pending" : "\(pending) still pending"))
-        let lossVoided = transientBrokerCrashed
+        let empty = pending == 0 && counters.inFlight == 0
+        checks.append(Check(name: "drained", status: drained && empty ? .pass : .fail,
+                            detail: drained && empty ? "nothing pending, nothing on the wire"
+                                : "\(pending) still pending, \(counters.inFlight) packets on the wire"))
         switch mode {
         case .atMostOnce:
             checks.append(Check(name: "no_duplicate_effects",
@@ -95,9 +97,9 @@ extension Lane {
             checks.append(Check(name: "no_redelivery", status: counters.redelivered == 0 ? .pass : .fail,
                                 detail: "\(counters.redelivered) redelivered"))
         case .atLeastOnce:
-            checks.append(lossCheck(voided: lossVoided))
+            checks.append(lossCheck())
         case .effectivelyOnce:
-            checks.append(lossCheck(voided: lossVoided))
+            checks.append(lossCheck())
             checks.append(Check(name: "no_duplicate_effects", status: counters.duplicateEffects == 0 ? .pass : .fail,
                                 detail: "\(counters.duplicateEffects) duplicate effects, \(counters.duplicatesSuppressed) suppressed"))
             checks.append(Check(name: "final_state", status: counters.outOfOrder == 0 && staleKeys == 0 ? .pass : .fail,
@@ -106,9 +108,13 @@ extension Lane {
         return checks
     }
 
-    private func lossCheck(voided: Bool) -> Check {
-        if voided {
+    private func lossCheck() -> Check {
+        if transientBrokerCrashed {
             return Check(name: "no_loss", status: .notInForce, detail: "a transient broker crashed (\(counters.lost) lost)")
+        }
+        if counters.discarded > 0 {
+            return Check(name: "no_loss", status: .notInForce,
+                         detail: "the broker's backlog overflowed and it discarded \(counters.discarded) (\(settings.overflow.rawValue)); \(counters.lost) lost")
         }
         return Check(name: "no_loss", status: counters.lost == 0 ? .pass : .fail, detail: "\(counters.lost) lost")
     }

@@ -32,6 +32,8 @@ public struct Counters: Equatable, Sendable {
     public var deadLettered = 0
     /// Effects older than one already applied for their key.
     public var outOfOrder = 0
+    /// Messages the broker's overflow policy refused or dropped (a full backlog), never applied.
+    public var discarded = 0
 
     public init() {}
 
@@ -41,7 +43,7 @@ public struct Counters: Equatable, Sendable {
          ("unacked", unacked), ("delivered", delivered), ("redelivered", redelivered), ("acked", acked),
          ("processed", processed), ("duplicate_deliveries", duplicateDeliveries),
          ("duplicate_effects", duplicateEffects), ("duplicates_suppressed", duplicatesSuppressed),
-         ("lost", lost), ("dead_lettered", deadLettered), ("out_of_order", outOfOrder)]
+         ("lost", lost), ("dead_lettered", deadLettered), ("discarded", discarded), ("out_of_order", outOfOrder)]
     }
 
     public static let names = Counters().named.map(\.0)
@@ -56,6 +58,8 @@ struct Track {
     var effects: Int32 = 0
     var received = false
     var deadLettered = false
+    /// The broker's overflow policy refused or dropped a copy of it.
+    var discarded = false
 }
 
 /// Why a copy of a message ceased to exist (for the event log's plain words).
@@ -68,10 +72,11 @@ struct Tracker {
     var produced = 0
     var effected = 0
     var deadLettered = 0
+    var discarded = 0
     var lost = 0
 
     /// Messages with a copy somewhere and no effect yet.
-    var pending: Int { produced - effected - deadLettered - lost }
+    var pending: Int { produced - effected - deadLettered - discarded - lost }
 
     mutating func create(_ id: MessageID) {
         produced += 1
@@ -105,6 +110,7 @@ struct Tracker {
         let t = live.removeValue(forKey: raw)!
         if t.effects > 0 { return .effected }
         if t.deadLettered { deadLettered += 1; return .deadLettered }
+        if t.discarded { discarded += 1; return .discarded }
         lost += 1
         return .lost
     }
@@ -131,7 +137,11 @@ struct Tracker {
         live.update(id.raw) { $0.deadLettered = true }
     }
 
-    enum Fate { case effected, deadLettered, lost }
+    mutating func markDiscarded(_ id: MessageID) {
+        live.update(id.raw) { $0.discarded = true }
+    }
+
+    enum Fate { case effected, deadLettered, discarded, lost }
 }
 
 /// The idempotency record of the effectively-once sink: which message ids have been applied.

@@ -19,6 +19,7 @@ public struct Lane: Sendable {
         c.unacked = broker.unackedCount
         c.lost = tracker.lost
         c.deadLettered = tracker.deadLettered
+        c.discarded = tracker.discarded
         return c
     }
     public internal(set) var latency = LatencyHistogram()
@@ -96,8 +97,9 @@ public struct Lane: Sendable {
     public var produced: Int { tracker.produced }
     public var effected: Int { tracker.effected }
     public var nextEventMicros: Micros? { queue.nextTime }
-    /// Nothing pending and no copy of any message anywhere.
-    public var isQuiescent: Bool { tracker.live.isEmpty && productionOver }
+    /// Nothing pending, no copy of any message anywhere, and nothing left on the wire (a
+    /// last ack, confirm or credit still travelling would leave `in_flight` above zero).
+    public var isQuiescent: Bool { tracker.live.isEmpty && productionOver && tally.inFlight == 0 }
     public var producerCount: Int { producers.count }
     public var consumerCount: Int { consumers.count }
 
@@ -266,6 +268,12 @@ public struct Lane: Sendable {
             productionOver = true
             return
         }
+        // A full outbox makes a retrying producer wait (backpressure, as a blocking send
+        // does): it sleeps until a confirm frees a place, then goes on at once.
+        if mode.producerRetries && producers[p].outstanding.count >= settings.maxUnconfirmed {
+            producers[p].waitingForRoom = true
+            return
+        }
         if producers[p].up {
             let seq = producers[p].nextSeq
             producers[p].nextSeq += 1
@@ -329,6 +337,11 @@ public struct Lane: Sendable {
                 if recordTrace { traced(.suppress, nil, packet.msg.id, .producer(p)) }
                 if recordNotables { note(.suppressed, packet.msg.id, .broker, "re-published copy dropped by the broker's dedup window") }
                 removeCopy(packet.msg.id, why: "deduplicated")
+            } else if broker.stored >= settings.maxBacklog && !makeRoom() {
+                // Refused: no confirm, so a retrying producer publishes it again later.
+                broker.forgetPublish(packet.msg.id)
+                discard(packet.msg.id, why: "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish")
+                return
             } else {
                 if settings.dedupWindowMicros > 0 { armDedupTimer() }
                 broker.ready.append(StoredMsg(ref: packet.msg, deliveryCount: 0))
@@ -346,6 +359,20 @@ public struct Lane: Sendable {
         case .confirm, .deliver:
             break
         }
+    }
+
+    /// With drop-head, drops the oldest ready message to make room; false if it cannot.
+    private mutating func makeRoom() -> Bool {
+        guard settings.overflow == .dropHead, !broker.ready.isEmpty else { return false }
+        let oldest = broker.ready.removeFirst()
+        discard(oldest.ref.id, why: "the broker's backlog was full and it dropped the oldest ready message (drop-head)")
+        return true
+    }
+
+    /// The broker's overflow policy removes a copy; if it was the last, the message is discarded.
+    private mutating func discard(_ id: MessageID, why: String) {
+        tracker.markDiscarded(id)
+        removeCopy(id, why: why)
     }
 
     private mutating func armDedupTimer() {
@@ -411,6 +438,10 @@ public struct Lane: Sendable {
             guard packet.kind == .confirm, producers[p].up else { return }
             tally.confirmed += 1
             if producers[p].outstanding.removeValue(forKey: packet.msg.id.seq) != nil {
+                if producers[p].waitingForRoom {
+                    producers[p].waitingForRoom = false
+                    queue.push(time: now, kind: .produce, link: Int32(p), packet: Self.noPacket)
+                }
                 removeCopy(packet.msg.id, why: "confirmed")
             }
             return
@@ -530,6 +561,9 @@ public struct Lane: Sendable {
             if recordNotables { note(.lost, id, nil, "LOST: never applied; the last copy went when " + why) }
         case .deadLettered:
             if recordTrace { traced(.deadLetter, nil, id, .broker) }
+        case .discarded:
+            if recordTrace { traced(.discarded, nil, id, .broker) }
+            if recordNotables { note(.discarded, id, nil, "DISCARDED: never applied; " + why) }
         }
         if mode == .effectivelyOnce && fate != .effected { record.retire(id) }
     }
@@ -594,6 +628,8 @@ struct Producer {
     var deadlines: Deque<(Micros, UInt64)> = []
     /// When the confirm timer is armed to fire, if it is.
     var timerDue: Micros? = nil
+    /// Its outbox was full at its last turn to publish: it waits for a confirm.
+    var waitingForRoom = false
 
     init(timing: PRNG, keys: PRNG) {
         self.timing = timing

@@ -55,6 +55,16 @@ public struct MessageID: Hashable, Sendable, Comparable, CustomStringConvertible
     public static func < (a: MessageID, b: MessageID) -> Bool { a.raw < b.raw }
 }
 
+/// What a broker with a full backlog does with one more publish.
+public enum Overflow: String, CaseIterable, Sendable, Equatable {
+    /// Refuse the new message (RabbitMQ `reject-publish`, JetStream discard new): no confirm,
+    /// so a retrying producer publishes it again later; a fire-and-forget one loses it.
+    case rejectPublish = "reject-publish"
+    /// Store it and drop the oldest ready message (RabbitMQ's default `drop-head`,
+    /// JetStream discard old): the dropped one is gone for every mode.
+    case dropHead = "drop-head"
+}
+
 /// Every knob of a run. Defaults are the dashboard's demo workload.
 public struct Settings: Equatable, Sendable {
     public var seed: UInt64 = 1
@@ -93,6 +103,15 @@ public struct Settings: Equatable, Sendable {
     public var keys = 8
     /// After production stops: heal, restart everything, run until nothing is pending.
     public var drain = true
+    /// Messages the broker stores at most, ready and unacked together (RabbitMQ
+    /// `x-max-length`, JetStream `max_msgs`). Real brokers bound their queues; so does this
+    /// one, so that no workload grows without limit.
+    public var maxBacklog = 100_000
+    /// What the broker does with a publish when its backlog is full.
+    public var overflow: Overflow = .rejectPublish
+    /// Unconfirmed messages a retrying producer holds at most (Kafka's `buffer.memory`, a
+    /// NATS client's max pending acks); when it is full the producer waits: backpressure.
+    public var maxUnconfirmed = 4_000
     /// How long a drain may take before the run is reported as not drained.
     public var drainLimitMicros: Micros = Duration.seconds(3_600)
 

@@ -4,7 +4,7 @@
 /// dead letters and order breaks are notable, never the ordinary traffic.
 public struct Notable: Equatable, Sendable {
     public enum Kind: String, Sendable {
-        case fault, redelivery, duplicateDelivery, duplicateEffect, suppressed, lost, deadLettered
+        case fault, redelivery, duplicateDelivery, duplicateEffect, suppressed, lost, deadLettered, discarded
         case outOfOrder, ackDropped, confirmDropped, retry, crashTrap
     }
     public var atMicros: Micros

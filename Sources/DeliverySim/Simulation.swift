@@ -16,6 +16,9 @@ public struct Simulation: Sendable {
         }
     }
 
+    /// Events processed so far, all lanes together.
+    public var events: Int { lanes.reduce(0) { $0 + $1.events } }
+
     /// Turns the per-event trace (for `--events`) on or off in every lane.
     public mutating func setRecordTrace(_ on: Bool) {
         for i in lanes.indices { lanes[i].recordTrace = on }

@@ -67,7 +67,7 @@ public struct Summary: Sendable {
         "unacked": "unacked", "delivered": "delivered", "redelivered": "redelivered", "acked": "acked",
         "processed": "processed", "duplicate_deliveries": "duplicate deliveries",
         "duplicate_effects": "duplicate effects", "duplicates_suppressed": "duplicates suppressed",
-        "lost": "lost", "dead_lettered": "dead-lettered", "out_of_order": "out of order",
+        "lost": "lost", "dead_lettered": "dead-lettered", "discarded": "discarded", "out_of_order": "out of order",
     ]
 
     /// Lanes as columns, counters as rows, then latency and checks.
@@ -135,6 +135,9 @@ public enum SettingsText {
         parts.append("\"chaos\":\(s.chaos)")
         parts.append("\"keys\":\(s.keys)")
         parts.append("\"drain\":\(s.drain)")
+        parts.append("\"max_backlog\":\(s.maxBacklog)")
+        parts.append("\"overflow\":\"\(s.overflow.rawValue)\"")
+        parts.append("\"max_unconfirmed\":\(s.maxUnconfirmed)")
         return "{" + parts.joined(separator: ",") + "}"
     }
 
@@ -163,6 +166,9 @@ public enum SettingsText {
         if s.chaos { f.append("--chaos") }
         if s.keys != d.keys { f.append("--keys \(s.keys)") }
         if !s.drain { f.append("--no-drain") }
+        if s.maxBacklog != d.maxBacklog { f.append("--max-backlog \(s.maxBacklog)") }
+        if s.overflow != d.overflow { f.append("--overflow \(s.overflow.rawValue)") }
+        if s.maxUnconfirmed != d.maxUnconfirmed { f.append("--max-unconfirmed \(s.maxUnconfirmed)") }
         return f.joined(separator: " ")
     }
 }

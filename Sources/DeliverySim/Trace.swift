@@ -13,6 +13,8 @@ public struct TraceEvent: Equatable, Sendable {
         case suppress
         case lost
         case deadLetter = "dead_letter"
+        /// The broker's overflow policy refused or dropped its last copy.
+        case discarded
     }
     public var atMicros: Micros
     public var kind: Kind

@@ -234,6 +234,12 @@ public struct ScenarioFile: Sendable {
                 case "chaos": w.chaos = bool()
                 case "keys": w.keys = int(KnobLimits.keys)
                 case "drain": w.drain = bool()
+                case "max_backlog": w.maxBacklog = int(KnobLimits.maxBacklog)
+                case "max_unconfirmed": w.maxUnconfirmed = int(KnobLimits.maxUnconfirmed)
+                case "overflow":
+                    if let s = v.string, let o = Overflow(rawValue: s) { w.overflow = o } else {
+                        fail(at, "\(shown): expected one of " + Overflow.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                    }
                 default:
                     fail(positions.position(table: "workload", key: key, value: false), unknown(key, "in [workload]", allowed: Workload.keys))
                 }
@@ -414,6 +420,9 @@ public struct Scenario: Equatable, Sendable {
         out += "chaos = \(s.chaos)\n"
         out += "keys = \(s.keys)\n"
         out += "drain = \(s.drain)\n"
+        out += "max_backlog = \(s.maxBacklog)\n"
+        out += "overflow = \"\(s.overflow.rawValue)\"\n"
+        out += "max_unconfirmed = \(s.maxUnconfirmed)\n"
         for (i, item) in timeline.enumerated() {
             out += "\n[[actions]]\n"
             out += "at = \"\(Self.time(item.atMicros))\"\n"

@@ -28,6 +28,9 @@ public struct Workload: Equatable, Sendable {
     public var chaos: Bool?
     public var keys: Int?
     public var drain: Bool?
+    public var maxBacklog: Int?
+    public var overflow: Overflow?
+    public var maxUnconfirmed: Int?
 
     public init() {}
 
@@ -35,7 +38,8 @@ public struct Workload: Equatable, Sendable {
     public static let keys = [
         "seed", "duration", "messages", "modes", "producers", "rate", "consumers", "prefetch", "processing",
         "latency", "loss", "duplication", "ack_timeout", "confirm_timeout", "max_deliveries", "durable",
-        "dedup_window", "crash_every", "crash_for", "chaos", "keys", "drain",
+        "dedup_window", "crash_every", "crash_for", "chaos", "keys", "drain", "max_backlog", "overflow",
+        "max_unconfirmed",
     ]
 
     /// How long each `crash_every` crash lasts when only `crash_every` is given.
@@ -67,6 +71,9 @@ public struct Workload: Equatable, Sendable {
         if let v = top.chaos { w.chaos = v }
         if let v = top.keys { w.keys = v }
         if let v = top.drain { w.drain = v }
+        if let v = top.maxBacklog { w.maxBacklog = v }
+        if let v = top.overflow { w.overflow = v }
+        if let v = top.maxUnconfirmed { w.maxUnconfirmed = v }
         return w
     }
 
@@ -96,6 +103,9 @@ public struct Workload: Equatable, Sendable {
         if let v = chaos { s.chaos = v }
         if let v = keys { s.keys = v }
         if let v = drain { s.drain = v }
+        if let v = maxBacklog { s.maxBacklog = v }
+        if let v = overflow { s.overflow = v }
+        if let v = maxUnconfirmed { s.maxUnconfirmed = v }
         return s
     }
 
@@ -124,6 +134,9 @@ public struct Workload: Equatable, Sendable {
         chaos = s.chaos
         keys = s.keys
         drain = s.drain
+        maxBacklog = s.maxBacklog
+        overflow = s.overflow
+        maxUnconfirmed = s.maxUnconfirmed
     }
 }
 
@@ -133,6 +146,8 @@ public enum KnobLimits {
     public static let consumers = 1...256
     public static let prefetch = 1...100_000
     public static let keys = 1...10_000
+    public static let maxBacklog = 1...10_000_000
+    public static let maxUnconfirmed = 1...1_000_000
     public static let rateMax: Double = 100_000_000
     /// One message per ~11.6 virtual days: below this the gap between publishes would not
     /// fit the clock's integer microseconds.

@@ -175,6 +175,15 @@ public final class Terminal {
         return fds.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
+    /// Whether a key (or anything else) is waiting to be read on stdin, without waiting.
+    ///
+    /// The real-time loop asks between slices of simulation, so a key pressed while a large
+    /// world is being simulated ends the slice at once instead of at the frame's end.
+    public func inputPending() -> Bool {
+        var fds = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        return poll(&fds, 1, 0) > 0
+    }
+
     /// Columns and rows of the terminal now (updated by ncurses on `KEY_RESIZE`).
     public var size: (width: Int, height: Int) {
         guard isOpen else { return (0, 0) }

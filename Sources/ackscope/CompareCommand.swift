@@ -45,6 +45,7 @@ struct CompareCommand: ParsableCommand {
         var overrides = workload.workload
         overrides.drain = drain
         var (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
+        try checkMemory(experiment.settings)
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let seedList = (try? Compare.parseSeeds(seeds).get()) ?? []
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

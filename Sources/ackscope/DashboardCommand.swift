@@ -58,6 +58,7 @@ struct DashboardCommand: ParsableCommand {
             script = App.Script(title: loaded.title, explanation: loaded.explanation, actions: loaded.timeline)
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
+        try checkMemory(settings)
         try checkOneStdout([("--record", record), ("--json", json)])
         let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
@@ -137,12 +138,19 @@ struct DashboardCommand: ParsableCommand {
         var last = Output.monotonicNanos()
         var lastDraw: UInt64 = 0
         var themeIndex = app.themeIndex
-        var dirty = true
+        var dirty = false
         var quickEmptyReads = 0
+        // The first frame before any simulation: whatever the workload, it shows at once.
+        do {
+            let (w, h) = term.size
+            term.draw(app.render(width: w, height: h))
+            lastDraw = Output.monotonicNanos()
+        }
         while true {
             if let sig = Signals.pending() { return sig }
             let before = Output.monotonicNanos()
-            if let key = term.readKey(timeoutMillis: 50) {
+            // A world that cannot keep up has used the frame already: only look for keys.
+            if let key = term.readKey(timeoutMillis: app.fallingBehind ? 5 : 50) {
                 handle(key, &app, term)
                 dirty = true
                 quickEmptyReads = 0
@@ -163,9 +171,12 @@ struct DashboardCommand: ParsableCommand {
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000
             last += elapsedMicros * 1_000
-            // Simulate for at most ~40 ms of each frame.
-            let budgetEnd = Output.monotonicNanos() + 40_000_000
-            app.advance(byWallMicros: Micros(elapsedMicros)) { Output.monotonicNanos() > budgetEnd }
+            // Simulate for at most ~35 ms of each frame, and not a slice more once a key or a
+            // signal is waiting: it is handled before the rest of the frame's simulation.
+            let budgetEnd = Output.monotonicNanos() + 35_000_000
+            app.advance(byWallMicros: Micros(elapsedMicros)) {
+                Output.monotonicNanos() > budgetEnd || term.inputPending() || Signals.pending() != nil
+            }
             if app.quitRequested { return nil }
             if app.snapshotRequested {
                 let (w, h) = term.size

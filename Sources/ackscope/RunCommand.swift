@@ -49,6 +49,7 @@ struct RunCommand: ParsableCommand {
         overrides.drain = drain
         try checkOneStdout([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
+        try checkMemory(experiment.settings)
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
         let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }

@@ -25,6 +25,13 @@ enum FlagParse {
         return v
     }
 
+    static func overflow(_ text: String) throws -> Overflow {
+        guard let o = Overflow(rawValue: text) else {
+            throw ValidationError("expected " + Overflow.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        return o
+    }
+
     static func modes(_ text: String) throws -> [Mode] {
         var out: [Mode] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
@@ -35,6 +42,11 @@ enum FlagParse {
         }
         return out
     }
+}
+
+/// Refuses a workload the process could not hold in memory, before anything starts.
+func checkMemory(_ s: Settings) throws {
+    if let problem = MemoryBudget(s).problem { throw CommandError(problem) }
 }
 
 /// The workload knobs shared by the dashboard, the headless runner and compare.
@@ -97,6 +109,13 @@ struct WorkloadOptions: ParsableArguments {
     var chaos: Bool?
     @Option(help: "Keys per producer; per-key order is what out-of-order measures (default 8).")
     var keys: Int?
+    @Option(name: .customLong("max-backlog"), help: "Messages the broker stores at most, ready and unacked (default 100000).")
+    var maxBacklog: Int?
+    @Option(help: ArgumentHelp("With a full backlog: reject-publish (refuse the new message; a retrying producer sends it again) or drop-head (drop the oldest ready one) (default reject-publish).", valueName: "policy"),
+            transform: FlagParse.overflow)
+    var overflow: Overflow?
+    @Option(name: .customLong("max-unconfirmed"), help: "Unconfirmed messages a retrying producer holds at most; then it waits (default 4000).")
+    var maxUnconfirmed: Int?
 
     mutating func validate() throws {
         func positive(_ v: Int?, _ flag: String, _ range: ClosedRange<Int>) throws {
@@ -106,6 +125,8 @@ struct WorkloadOptions: ParsableArguments {
         try positive(consumers, "consumers", KnobLimits.consumers)
         try positive(prefetch, "prefetch", KnobLimits.prefetch)
         try positive(keys, "keys", KnobLimits.keys)
+        try positive(maxBacklog, "max-backlog", KnobLimits.maxBacklog)
+        try positive(maxUnconfirmed, "max-unconfirmed", KnobLimits.maxUnconfirmed)
         if let rate, !(rate >= KnobLimits.rateMin && rate <= KnobLimits.rateMax) { throw ValidationError("--rate must be \(KnobLimits.rateText), got \(rate)") }
         if let c = crashEvery, c > 0, c < KnobLimits.crashEveryMinMicros { throw ValidationError("--crash-every must be 0s (never) or at least 1ms, got \(Format.duration(c))") }
         if let maxDeliveries, maxDeliveries < 0 { throw ValidationError("--max-deliveries must be 0 (never) or more, got \(maxDeliveries)") }
@@ -145,6 +166,9 @@ struct WorkloadOptions: ParsableArguments {
         w.crashForMicros = crashFor
         w.chaos = chaos
         w.keys = keys
+        w.maxBacklog = maxBacklog
+        w.overflow = overflow
+        w.maxUnconfirmed = maxUnconfirmed
         return w
     }
 

@@ -173,3 +173,29 @@ import Testing
         #expect(!app.fallingBehind)
     }
 }
+
+/// A world far too large for its speed still hands control back between slices.
+@Suite struct LoadTests {
+    @Test func eachSliceOfAHugeWorldIsSmallSoKeysAreReadWithinAFrame() {
+        var s = Settings()
+        s.producers = 64
+        s.consumers = 256
+        s.ratePerSecond = 100_000_000
+        var app = App(settings: s, unicode: true)
+        app.setSpeed(1_000)
+        // The loop's clock is replaced by a count of checks: "over budget" after the third.
+        var checks = 0
+        app.advance(byWallMicros: 50_000) { checks += 1; return checks >= 3 }
+        #expect(app.fallingBehind)
+        // Three slices started at 1 µs of virtual time each: a few thousand events, not the
+        // millions that 50 virtual seconds of this world hold.
+        #expect(app.sim.events < 3 * App.sliceEvents * 4, "\(app.sim.events) events before the first clock check")
+        // Later frames adapt the slice to about `sliceEvents` events, never run away.
+        for _ in 0..<20 {
+            let before = app.sim.events
+            var n = 0
+            app.advance(byWallMicros: 50_000) { n += 1; return n >= 1 }
+            #expect(app.sim.events - before < App.sliceEvents * 8, "slice of \(app.sim.events - before) events")
+        }
+    }
+}
