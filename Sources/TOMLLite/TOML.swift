@@ -132,6 +132,51 @@ public enum TOML {
         var p = Parser(text)
         return try p.document()
     }
+
+    /// A file's bytes as text, strictly: the first byte that is not UTF-8 is an error at its
+    /// line and column (in characters).
+    ///
+    /// `String(decoding:as:)` would put U+FFFD in its place without a word, and a file saved
+    /// as Latin-1 would load with its accents quietly replaced.
+    public static func text(utf8 bytes: [UInt8]) throws(TOMLError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        let bad = firstInvalidUTF8(bytes) ?? 0
+        var line = 1, lineStart = 0
+        for k in 0..<bad where bytes[k] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = k + 1
+        }
+        // Everything before `bad` is valid: count characters by their first bytes.
+        let column = 1 + bytes[lineStart..<bad].count(where: { $0 & 0xC0 != 0x80 })
+        let hex = String(bytes[bad], radix: 16, uppercase: true)
+        throw TOMLError(line: line, column: column, message: "not valid UTF-8 (byte 0x\(hex)); save the file as UTF-8")
+    }
+
+    /// Where the first ill-formed UTF-8 sequence starts (Unicode's table 3-7), or nil.
+    static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        var k = 0
+        func continuation(_ at: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
+            at < b.count && range.contains(b[at])
+        }
+        while k < b.count {
+            let c = b[k]
+            let length: Int
+            switch c {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = continuation(k + 1) ? 2 : 0
+            case 0xE0: length = continuation(k + 1, 0xA0...0xBF) && continuation(k + 2) ? 3 : 0
+            case 0xE1...0xEC, 0xEE...0xEF: length = continuation(k + 1) && continuation(k + 2) ? 3 : 0
+            case 0xED: length = continuation(k + 1, 0x80...0x9F) && continuation(k + 2) ? 3 : 0
+            case 0xF0: length = continuation(k + 1, 0x90...0xBF) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            case 0xF1...0xF3: length = continuation(k + 1) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            case 0xF4: length = continuation(k + 1, 0x80...0x8F) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            default: length = 0
+            }
+            if length == 0 { return k }
+            k += length
+        }
+        return nil
+    }
 }
 
 /// A table while the document is read: a class, so that keys and `[[array]]` entries are

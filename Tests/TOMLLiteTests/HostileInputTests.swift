@@ -104,6 +104,30 @@ import Testing
         #expect(Self.error("x = { a.b = 1, a.b = 2 }")?.message.contains("defined twice") == true)
     }
 
+    @Test func invalidUTF8IsAnErrorWithItsPosition() throws {
+        let latin1: [UInt8] = Array("title = \"ok\"\nname = \"caf".utf8) + [0xE9] + Array("\"\n".utf8)
+        do {
+            _ = try TOML.text(utf8: latin1)
+            Issue.record("accepted Latin-1")
+        } catch {
+            #expect(error.line == 2 && error.column == 12, "\(error)")
+            #expect(error.message == "not valid UTF-8 (byte 0xE9); save the file as UTF-8")
+        }
+        // Columns count characters: the é before the bad byte is one.
+        let afterAccent: [UInt8] = Array("é = ".utf8) + [0xFF]
+        #expect(throws: TOMLError(line: 1, column: 5, message: "not valid UTF-8 (byte 0xFF); save the file as UTF-8")) {
+            try TOML.text(utf8: afterAccent)
+        }
+        // Overlong forms, surrogates and cut-off sequences are all refused, at their first byte.
+        for (bytes, column) in [([0xC0, 0xAF], 1), ([0x61, 0xED, 0xA0, 0x80], 2), ([0x61, 0x62, 0xE2, 0x82], 3),
+                                ([0xF4, 0x90, 0x80, 0x80], 1), ([0x80], 1)] as [([UInt8], Int)] {
+            #expect(throws: TOMLError.self) { try TOML.text(utf8: bytes) }
+            #expect(TOML.firstInvalidUTF8(bytes) == column - 1, "\(bytes)")
+        }
+        #expect(try TOML.text(utf8: Array("ok ✓ 𝄞\n".utf8)) == "ok ✓ 𝄞\n")
+        #expect(TOML.firstInvalidUTF8(Array("ok ✓ 𝄞 é".utf8)) == nil)
+    }
+
     @Test func longTokensAreCutInMessages() throws {
         let big = Self.repeated("1", 1_000_000)
         let number = try #require(Self.error("a = " + big + "x"))
