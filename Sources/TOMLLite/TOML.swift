@@ -54,7 +54,14 @@ extension TOMLValue: CustomDebugStringConvertible {
                 case "\\": out += "\\\\"
                 case "\n": out += "\\n"
                 case "\t": out += "\\t"
-                default: out.unicodeScalars.append(u)
+                default:
+                    // Other control characters may not appear raw in a TOML string.
+                    if u.value < 0x20 || u.value == 0x7F {
+                        let hex = String(u.value, radix: 16, uppercase: true)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
                 }
             }
             return out + "\""
@@ -64,6 +71,14 @@ extension TOMLValue: CustomDebugStringConvertible {
         case .array(let a): return "[" + a.map(\.debugDescription).joined(separator: ", ") + "]"
         case .table(let t): return "{ " + t.keys.map { "\($0) = \(t[$0]!.debugDescription)" }.joined(separator: ", ") + " }"
         }
+    }
+}
+
+extension TOMLValue {
+    /// The value for a message: as written in TOML, safe for a terminal, and cut if long.
+    public var shortDescription: String {
+        if case .string(let s) = self { return TerminalText.quoted(s) }
+        return TerminalText.safe(debugDescription, limit: TerminalText.valueLimit)
     }
 }
 
@@ -114,7 +129,9 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(fileName):\(line):\(column): \(message)" }
+    /// The file name escaped for a terminal (a name can hold anything); the message is
+    /// written safe where it is made.
+    public var description: String { "\(TerminalText.safe(fileName)):\(line):\(column): \(message)" }
 }
 
 public enum TOML {
@@ -290,7 +307,7 @@ private struct Parser {
     mutating func skipComment() throws(TOMLError) {
         guard peek == UInt8(ascii: "#") else { return }
         while !atEnd, peek != UInt8(ascii: "\n") {
-            if peek < 0x20 && peek != UInt8(ascii: "\t") && !(peek == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n")) {
+            if (peek < 0x20 && peek != UInt8(ascii: "\t") && !(peek == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n"))) || peek == 0x7F {
                 throw fail("control character in a comment")
             }
             i += 1
@@ -573,7 +590,8 @@ private struct Parser {
                 if peek(1) == UInt8(ascii: "\"") && peek(2) == UInt8(ascii: "\"") {
                     i += 3
                     // Up to two quotes may end the content right before the closing three.
-                    while peek == UInt8(ascii: "\""), out.count < Int.max { out.append(c); i += 1 }
+                    var extra = 0
+                    while peek == UInt8(ascii: "\""), extra < 2 { out.append(c); i += 1; extra += 1 }
                     break
                 }
                 out.append(c)
@@ -600,7 +618,7 @@ private struct Parser {
                 try escape(into: &out)
                 continue
             }
-            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+            if (c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r"))) || c == 0x7F {
                 throw fail("control character in a string")
             }
             out.append(c)
@@ -665,7 +683,7 @@ private struct Parser {
                 advance()
                 continue
             }
-            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+            if (c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r"))) || c == 0x7F {
                 throw fail("control character in a string")
             }
             i += 1

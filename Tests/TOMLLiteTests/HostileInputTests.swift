@@ -141,5 +141,21 @@ import Testing
     @Test func controlCharactersInKeysAreShownEscaped() throws {
         let error = try #require(Self.error("\"\\u001b[2J\" = 1\n\"\\u001b[2J\" = 2"))
         #expect(error.message == "key '\\u{1B}[2J' is defined twice")
+        #expect(Self.error("a = \"del\u{7F}\"")?.message == "control character in a string")
+        #expect(Self.error("# del \u{7F}\n")?.message == "control character in a comment")
+    }
+
+    /// Themes are written back with `debugDescription`: control characters must come out as
+    /// escapes the reader takes back, not raw bytes it refuses.
+    @Test func writtenStringsReadBack() throws {
+        let original = "esc \u{1B}[2J, bell \u{07}, del \u{7F}, tab \t, quote \" and \\"
+        let text = "s = " + TOMLValue.string(original).debugDescription
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+        #expect(try TOML.parse(text)["s"]?.string == original)
+    }
+
+    @Test func moreThanTwoQuotesBeforeTheClosingOnesAreAnError() throws {
+        #expect(try TOML.parse("a = \"\"\"x\"\"\"\"\"")["a"]?.string == "x\"\"")
+        #expect(Self.error("a = \"\"\"x\"\"\"\"\"\"") != nil)
     }
 }

@@ -35,4 +35,11 @@ import TOMLLite
         #expect(TerminalText.safe("abcdef", limit: 3) == "abc… (6 bytes in all)")
         #expect(TerminalText.safe("abc", limit: 3) == "abc")
     }
+
+    @Test func valuesInMessagesAreShortAndSafe() {
+        #expect(TOMLValue.string("\u{1B}[31mred").shortDescription == "\"\\u{1B}[31mred\"")
+        #expect(TOMLValue.integer(300).shortDescription == "300")
+        let long = TOMLValue.array(Array(repeating: .integer(1), count: 100_000)).shortDescription
+        #expect(long.utf8.count < 150 && long.hasSuffix("bytes in all)"))
+    }
 }
