@@ -170,9 +170,20 @@ public enum Suggest {
             }
             return row[b.count]
         }
+        // Nothing is within 2 of a word longer than every candidate by 3: stop counting there
+        // rather than lowercase a 10 MB key.
+        let longest = 2 + (candidates.map(\.count).max() ?? 0)
+        var length = 0
+        for _ in word {
+            length += 1
+            if length > longest { return nil }
+        }
         let target = Array(word.lowercased())
         var best: (word: String, distance: Int)? = nil
         for candidate in candidates {
+            // The distance is at least the difference in length: skip the quadratic work
+            // (a 10 MB key took 16 s here).
+            guard abs(target.count - candidate.count) <= 2 else { continue }
             let d = distance(target, Array(candidate))
             if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
         }
