@@ -230,6 +230,8 @@ public typealias ThemeError = FileError
 public struct ParsedTheme: Equatable, Sendable {
     public var theme: Theme
     public var warnings: [ThemeWarning]
+    /// The file's optional `description`, as written (escape it before printing it).
+    public var description: String? = nil
 }
 
 extension Theme {
@@ -259,10 +261,9 @@ extension Theme {
         let locator = TOMLLineLocator(text: text)
         var warnings: [ThemeWarning] = []
         func warn(_ path: [String], _ message: String) {
-            warnings.append(
-                ThemeWarning(
-                    fileName: fileName, line: locator.line(of: path), key: path.joined(separator: "."),
-                    message: message))
+            // Keys come from the file: shown escaped and cut, like values.
+            let key = path.map { TerminalText.safe($0, limit: TerminalText.valueLimit) }.joined(separator: ".")
+            warnings.append(ThemeWarning(fileName: fileName, line: locator.line(of: path), key: key, message: message))
         }
 
         var theme = base
@@ -297,7 +298,7 @@ extension Theme {
                             switch field {
                             case "fg", "bg":
                                 guard let color = Self.color(from: fieldValue) else {
-                                    warn(path, "bad colour \(fieldValue.debugDescription) (expected \"#rrggbb\", 0-255, a colour name or \"default\")")
+                                    warn(path, "bad colour \(fieldValue.shortDescription) (expected \"#rrggbb\", 0-255, a colour name or \"default\")")
                                     continue
                                 }
                                 if field == "fg" { style.fg = color } else { style.bg = color }
@@ -319,7 +320,7 @@ extension Theme {
                     } else if let color = Self.color(from: roleValue) {
                         style.fg = color
                     } else {
-                        warn(["roles", roleKey], "bad value \(roleValue.debugDescription) (expected a colour or a table like { fg = \"#rrggbb\", bold = true })")
+                        warn(["roles", roleKey], "bad value \(roleValue.shortDescription) (expected a colour or a table like { fg = \"#rrggbb\", bold = true })")
                         continue
                     }
                     theme[role] = style
@@ -329,12 +330,7 @@ extension Theme {
             }
         }
         warnings.sort { ($0.line, $0.key) < ($1.line, $1.key) }
-        return ParsedTheme(theme: theme, warnings: warnings)
-    }
-
-    /// The `description` string of a theme file, if it has one; for listings.
-    public static func description(inThemeText text: String) -> String? {
-        (try? TOML.parse(text))?["description"]?.string
+        return ParsedTheme(theme: theme, warnings: warnings, description: table["description"]?.string)
     }
 
     /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
@@ -385,13 +381,12 @@ extension Theme {
 /// Values carry no position once inside inline tables and arrays, so this scans the text: each line gets
 /// a key path (its table header plus its own dotted key), and the line whose path best
 /// matches the wanted one wins. Inline tables (`ready = { fg = ... }`) match their fields.
+/// Built once, then each lookup is a few dictionary probes: a theme with 20,000 roles and a
+/// warning each took half a minute when every lookup scanned every line.
 struct TOMLLineLocator {
-    private struct Line {
-        var path: [String]
-        var text: String
-    }
-
-    private var lines: [Line] = []
+    /// A key path → the first line that matches it: a line whose own path it is, or whose
+    /// path plus one key assigned in an inline table on that line it is.
+    private var firstLine: [[String]: Int] = [:]
 
     init(text: String) {
         var header: [String] = []
@@ -399,56 +394,58 @@ struct TOMLLineLocator {
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
             let content = Self.stripComment(String(raw)).trimmingWhitespace()
+            var path: [String] = []
             if content.hasPrefix("[") {
                 var inner = Substring(content)
                 while inner.first == "[" { inner = inner.dropFirst() }
                 if let end = inner.firstIndex(of: "]") { inner = inner[..<end] }
                 header = Self.splitKey(String(inner))
-                lines.append(Line(path: header, text: content))
+                path = header
             } else if let eq = content.firstIndex(of: "=") {
-                let key = Self.splitKey(String(content[..<eq]))
-                lines.append(Line(path: header + key, text: content))
-            } else {
-                lines.append(Line(path: [], text: content))
+                path = header + Self.splitKey(String(content[..<eq]))
+            }
+            guard !path.isEmpty else { continue }
+            if firstLine[path] == nil { firstLine[path] = number }
+            for key in Self.inlineKeys(content) where firstLine[path + [key]] == nil {
+                firstLine[path + [key]] = number
             }
         }
     }
 
     /// 1-based line of `path`, or of its longest matched prefix; 1 if nothing matches.
     func line(of path: [String]) -> Int {
-        var best = (score: 0, line: 1)
-        for (index, line) in lines.enumerated() {
-            var score = 0
-            while score < line.path.count, score < path.count, line.path[score] == path[score] { score += 1 }
-            guard score == line.path.count, score > 0 else { continue }
-            // An inline table holding the rest of the path on this line.
-            if score < path.count, Self.containsKeyAssignment(line.text, key: path[score]) { score += 1 }
-            if score > best.score { best = (score, index + 1) }
+        var length = path.count
+        while length > 0 {
+            if let line = firstLine[Array(path[..<length])] { return line }
+            length -= 1
         }
-        return best.line
+        return 1
     }
 
-    private static func containsKeyAssignment(_ text: String, key: String) -> Bool {
-        // Looks for `key =` after a `{` or `,`, the only places an inline-table key can be.
+    /// Keys assigned in inline tables on a line: a word after `{` or `,` and before `=` or
+    /// `.`, the only places an inline-table key can be.
+    private static func inlineKeys(_ text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
-        let keyScalars = Array(key.unicodeScalars)
-        guard !keyScalars.isEmpty else { return false }
+        var keys: [String] = []
         var i = 0
-        while i + keyScalars.count <= scalars.count {
-            if Array(scalars[i..<(i + keyScalars.count)]) == keyScalars {
-                var before = i - 1
-                while before >= 0, scalars[before] == " " || scalars[before] == "\t" { before -= 1 }
-                var after = i + keyScalars.count
-                while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
-                if before >= 0, scalars[before] == "{" || scalars[before] == ",",
-                    after < scalars.count, scalars[after] == "=" || scalars[after] == "."
-                {
-                    return true
-                }
+        while i < scalars.count {
+            guard scalars[i] == "{" || scalars[i] == "," else {
+                i += 1
+                continue
             }
             i += 1
+            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            let start = i
+            while i < scalars.count, !" \t=.,{}".unicodeScalars.contains(scalars[i]) { i += 1 }
+            var after = i
+            while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
+            if i > start, after < scalars.count, scalars[after] == "=" || scalars[after] == "." {
+                var key = String.UnicodeScalarView()
+                key.append(contentsOf: scalars[start..<i])
+                keys.append(String(key))
+            }
         }
-        return false
+        return keys
     }
 
     private static func splitKey(_ key: String) -> [String] {

@@ -106,8 +106,7 @@ enum ThemeFiles {
         do {
             let parsed = try Theme.parse(text: text, fileName: path, base: .defaultDark)
             return LoadedTheme(
-                theme: parsed.theme, warnings: parsed.warnings, source: source,
-                description: Theme.description(inThemeText: text))
+                theme: parsed.theme, warnings: parsed.warnings, source: source, description: parsed.description)
         } catch {
             throw ThemeFileError(description: error.description)
         }
