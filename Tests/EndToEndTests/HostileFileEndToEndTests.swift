@@ -65,6 +65,40 @@ import Testing
         }
     }
 
+    @Test func themesListingEscapesWhatTheFilesSay() throws {
+        let bin = try #require(ackscopeBinary())
+        let config = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let themes = config + "/ackscope/themes"
+        try FileManager.default.createDirectory(atPath: themes, withIntermediateDirectories: true)
+        Self.write(Array("description = \"\\u001b[2J\\u001b[31mpwned\\u009b0m\"\n[roles]\nready = { fg = \"\\u001b]0;title\\u0007\" }\n".utf8),
+                   to: themes + "/evil.toml")
+        Self.write(Array("description = \"\(String(repeating: "d", count: 100_000))\"\n".utf8), to: themes + "/long.toml")
+        let (status, out, err) = sh([bin, "themes"], env: ["XDG_CONFIG_HOME": config, "PATH": "/usr/bin:/bin"])
+        #expect(status == 0, "\(err)")
+        #expect(!Self.hasRawControls(out) && !Self.hasRawControls(err), "\(out)\(err)")
+        #expect(out.contains("evil            \\u{1B}[2J\\u{1B}[31mpwned\\u{9B}0m  ("))
+        #expect(err.contains("roles.ready.fg: bad colour \"\\u{1B}]0;title\\u{7}\""))
+        let longLine = try #require(out.split(separator: "\n").first { $0.hasPrefix("long ") })
+        #expect(longLine.utf8.count < 400 && longLine.contains("… (100000 bytes in all)"))
+    }
+
+    @Test func scenariosListingEscapesTitlesAndExplanations() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/Scenarios", withIntermediateDirectories: true)
+        Self.write(Array("title = \"\\u001b[2Jgotcha\"\nexplanation = \"clear \\u001b[2J and \\u009b31m\"\n".utf8),
+                   to: dir + "/Scenarios/zz-evil.toml")
+        // The package's Scenarios/ come first; the current directory's are added to them.
+        let (status, out, err) = sh(["/bin/bash", "-c", "cd '\(dir)' && exec '\(bin)' scenarios --verbose"])
+        #expect(status == 0, "\(err)")
+        #expect(!Self.hasRawControls(out), "\(out)")
+        #expect(out.contains("zz-evil") && out.contains("\\u{1B}[2Jgotcha") && out.contains("clear \\u{1B}[2J and \\u{9B}31m"))
+        let (runStatus, runOut, _) = sh([bin, "run", "--scenario", dir + "/Scenarios/zz-evil.toml", "--duration", "1s"])
+        #expect(runStatus == 0 && runOut.hasPrefix("scenario: \\u{1B}[2Jgotcha\n") && !Self.hasRawControls(runOut))
+    }
+
     @Test func hugeKeysGiveShortErrorLines() throws {
         let bin = try #require(ackscopeBinary())
         let dir = try Self.tempDir()
