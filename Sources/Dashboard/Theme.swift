@@ -269,6 +269,7 @@ extension Theme {
         var theme = base
         theme.name = Self.stem(of: fileName)
         let rolesByKey = Dictionary(uniqueKeysWithValues: StyleRole.allCases.map { ($0.key, $0) })
+        let roleKeys = StyleRole.allCases.map(\.key)
 
         for key in table.keys {
             guard let value = table[key] else { continue }
@@ -285,7 +286,7 @@ extension Theme {
                 for roleKey in roles.keys {
                     guard let roleValue = roles[roleKey] else { continue }
                     guard let role = rolesByKey[roleKey] else {
-                        let hint = Suggest.closest(to: roleKey, among: StyleRole.allCases.map(\.key))
+                        let hint = Suggest.closest(to: roleKey, among: roleKeys)
                             .map { "did you mean \"\($0)\"?" } ?? "Themes/default.toml lists every role"
                         warn(["roles", roleKey], "unknown role (\(hint))")
                         continue
@@ -388,21 +389,26 @@ struct TOMLLineLocator {
     /// path plus one key assigned in an inline table on that line it is.
     private var firstLine: [[String]: Int] = [:]
 
+    /// Scans the UTF-8 bytes once (every delimiter is ASCII).
     init(text: String) {
+        let bytes = Array(text.utf8)
         var header: [String] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
             number += 1
-            let content = Self.stripComment(String(raw)).trimmingWhitespace()
+            let content = Self.trimmed(Self.strippingComment(bytes[lineStart..<lineEnd]))
             var path: [String] = []
-            if content.hasPrefix("[") {
-                var inner = Substring(content)
-                while inner.first == "[" { inner = inner.dropFirst() }
-                if let end = inner.firstIndex(of: "]") { inner = inner[..<end] }
-                header = Self.splitKey(String(inner))
+            if content.first == UInt8(ascii: "[") {
+                var inner = content.drop { $0 == UInt8(ascii: "[") }
+                if let end = inner.firstIndex(of: UInt8(ascii: "]")) { inner = inner[..<end] }
+                header = Self.splitKey(inner)
                 path = header
-            } else if let eq = content.firstIndex(of: "=") {
-                path = header + Self.splitKey(String(content[..<eq]))
+            } else if let eq = content.firstIndex(of: UInt8(ascii: "=")) {
+                path = header + Self.splitKey(content[..<eq])
             }
             guard !path.isEmpty else { continue }
             if firstLine[path] == nil { firstLine[path] = number }
@@ -422,64 +428,63 @@ struct TOMLLineLocator {
         return 1
     }
 
+    private static func isBlank(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
+    }
+
+    private static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var s = s
+        while let f = s.first, isBlank(f) { s = s.dropFirst() }
+        while let l = s.last, isBlank(l) { s = s.dropLast() }
+        return s
+    }
+
     /// Keys assigned in inline tables on a line: a word after `{` or `,` and before `=` or
     /// `.`, the only places an inline-table key can be.
-    private static func inlineKeys(_ text: String) -> [String] {
-        let scalars = Array(text.unicodeScalars)
+    private static func inlineKeys(_ line: ArraySlice<UInt8>) -> [String] {
         var keys: [String] = []
-        var i = 0
-        while i < scalars.count {
-            guard scalars[i] == "{" || scalars[i] == "," else {
+        var i = line.startIndex
+        while i < line.endIndex {
+            guard line[i] == UInt8(ascii: "{") || line[i] == UInt8(ascii: ",") else {
                 i += 1
                 continue
             }
             i += 1
-            while i < scalars.count, scalars[i] == " " || scalars[i] == "\t" { i += 1 }
+            while i < line.endIndex, line[i] == UInt8(ascii: " ") || line[i] == UInt8(ascii: "\t") { i += 1 }
             let start = i
-            while i < scalars.count, !" \t=.,{}".unicodeScalars.contains(scalars[i]) { i += 1 }
+            while i < line.endIndex, !" \t=.,{}".utf8.contains(line[i]) { i += 1 }
             var after = i
-            while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
-            if i > start, after < scalars.count, scalars[after] == "=" || scalars[after] == "." {
-                var key = String.UnicodeScalarView()
-                key.append(contentsOf: scalars[start..<i])
-                keys.append(String(key))
+            while after < line.endIndex, line[after] == UInt8(ascii: " ") || line[after] == UInt8(ascii: "\t") { after += 1 }
+            if i > start, after < line.endIndex, line[after] == UInt8(ascii: "=") || line[after] == UInt8(ascii: ".") {
+                keys.append(String(decoding: line[start..<i], as: UTF8.self))
             }
         }
         return keys
     }
 
-    private static func splitKey(_ key: String) -> [String] {
-        key.split(separator: ".").map { part in
-            var s = String(part).trimmingWhitespace()
-            if s.count >= 2, let first = s.first, first == "\"" || first == "'", s.last == first {
-                s = String(s.dropFirst().dropLast())
+    private static func splitKey(_ key: ArraySlice<UInt8>) -> [String] {
+        key.split(separator: UInt8(ascii: ".")).map { part in
+            var s = trimmed(part)
+            if s.count >= 2, let first = s.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), s.last == first {
+                s = s.dropFirst().dropLast()
             }
-            return s
+            return String(decoding: s, as: UTF8.self)
         }
     }
 
-    private static func stripComment(_ line: String) -> String {
-        var quote: Character? = nil
-        var out = ""
-        for ch in line {
+    /// The line up to a `#` that is not inside quotes.
+    private static func strippingComment(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var quote: UInt8? = nil
+        for i in line.indices {
+            let c = line[i]
             if let q = quote {
-                if ch == q { quote = nil }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch
-            } else if ch == "#" {
-                break
+                if c == q { quote = nil }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                quote = c
+            } else if c == UInt8(ascii: "#") {
+                return line[..<i]
             }
-            out.append(ch)
         }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return String(s)
+        return line
     }
 }
