@@ -53,7 +53,6 @@ struct TOMLPositions: Sendable {
             if end > lineStart, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
             let line = bytes[lineStart..<end]
             func column(_ at: Int) -> Int { 1 + bytes[lineStart..<at].count(where: { $0 & 0xC0 != 0x80 }) }
-            func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
             if let c = closer {
                 if Self.find(c, in: line) != nil { closer = nil }
                 continue
@@ -70,7 +69,7 @@ struct TOMLPositions: Sendable {
                 let start = i + (isArray ? 2 : 1)
                 var close = start
                 while close < end, bytes[close] != UInt8(ascii: "]") { close += 1 }
-                let name = Self.unquote(text(start..<close))
+                let name = Self.unquote(bytes[start..<close])
                 table = name
                 if isArray {
                     let n = arrayCounts[name, default: 0]
@@ -84,14 +83,17 @@ struct TOMLPositions: Sendable {
                 continue
             }
             guard let eq = Self.firstUnquoted(UInt8(ascii: "="), in: line, from: i) else { continue }
-            var key = Self.unquote(text(i..<eq))
+            var keyBytes = Self.trimmed(bytes[i..<eq])
             var entryTable = table
             // A dotted key (`workload.seed = 1`) belongs to the table its prefix names.
-            if !key.hasPrefix("\""), !key.hasPrefix("'"), let dot = key.lastIndex(of: ".") {
-                let prefix = key[..<dot].split(separator: ".").map { Self.unquote(String($0)) }.joined(separator: ".")
+            if let first = keyBytes.first, first != UInt8(ascii: "\""), first != UInt8(ascii: "'"),
+               let dot = keyBytes.lastIndex(of: UInt8(ascii: ".")) {
+                let prefix = keyBytes[..<dot].split(separator: UInt8(ascii: "."))
+                    .map { Self.unquote($0) }.joined(separator: ".")
                 entryTable = entryTable.isEmpty ? prefix : entryTable + "." + prefix
-                key = Self.unquote(String(key[key.index(after: dot)...]))
+                keyBytes = Self.trimmed(keyBytes[(dot + 1)...])
             }
+            let key = Self.unquote(keyBytes)
             var v = eq + 1
             while v < end, bytes[v] == UInt8(ascii: " ") || bytes[v] == UInt8(ascii: "\t") { v += 1 }
             let place = Place(table: entryTable, index: index, key: key)
@@ -179,11 +181,19 @@ struct TOMLPositions: Sendable {
         return depth
     }
 
-    private static func unquote(_ key: String) -> String {
-        var s = Substring(key)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        if s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f { s = s.dropFirst().dropLast() }
-        return String(s)
+    private static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var s = s
+        while let f = s.first, f == UInt8(ascii: " ") || f == UInt8(ascii: "\t") { s = s.dropFirst() }
+        while let l = s.last, l == UInt8(ascii: " ") || l == UInt8(ascii: "\t") { s = s.dropLast() }
+        return s
+    }
+
+    /// A key as written, without blanks around it or the quotes of a quoted key.
+    private static func unquote(_ key: ArraySlice<UInt8>) -> String {
+        var s = trimmed(key)
+        if s.count >= 2, let f = s.first, f == UInt8(ascii: "\"") || f == UInt8(ascii: "'"), s.last == f {
+            s = s.dropFirst().dropLast()
+        }
+        return String(decoding: s, as: UTF8.self)
     }
 }
