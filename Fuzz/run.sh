@@ -14,9 +14,11 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: Fuzz/run.sh toml|theme|scenario SECONDS [libFuzzer flags...]}
 seconds=${2:?usage: Fuzz/run.sh toml|theme|scenario SECONDS [libFuzzer flags...]}
 shift 2
-bin=.build/fuzz/bin/fuzz-$target
+# FUZZ_BIN_DIR and FUZZ_WORK move the binaries and the findings (for a long run from a
+# copy of the binaries that a rebuild cannot replace under it).
+bin=${FUZZ_BIN_DIR:-.build/fuzz/bin}/fuzz-$target
 [ -x "$bin" ] || { echo "fuzz: $bin not built; run Fuzz/build.sh" >&2; exit 2; }
-work=Fuzz/work/$target
+work=${FUZZ_WORK:-Fuzz/work}/$target
 mkdir -p "$work/corpus"
 # Swift's own crash handler would print its backtrace instead of letting libFuzzer report
 # (and save) the input; leaks are not what these targets look for.
