@@ -71,6 +71,17 @@ import TOMLLite
         #expect(TerminalText.safe(file.title) == "\\u{1B}[2Jgotcha")
     }
 
+    /// A recording writes the title back escaped, C1 controls and DEL included, and reads
+    /// it back the same.
+    @Test func controlCharactersInTitlesSurviveARecording() throws {
+        let scenario = try ScenarioFile.parse(text: "title = \"a\\u009b31m\\u007fb\"\nexplanation = \"e\\u001b\"\n", fileName: "t.toml").resolved()
+        #expect(scenario.title == "a\u{9B}31m\u{7F}b")
+        let written = scenario.tomlText()
+        #expect(!written.unicodeScalars.contains { $0 != "\n" && TerminalText.needsEscape($0) })
+        #expect(written.contains("title = \"a\\u009b31m\\u007fb\""))
+        #expect(try ScenarioFile.parse(text: written, fileName: "w.toml").resolved() == scenario)
+    }
+
     /// A CRLF file locates values like an LF one.
     @Test func crlfFilesAreLocated() throws {
         let text = (Self.head + "[workload]\nloss = \"3x\"\n").replacingOccurrences(of: "\n", with: "\r\n")
