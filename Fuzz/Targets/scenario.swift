@@ -15,17 +15,23 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         scenario = try ScenarioFile.parse(text: text, fileName: "fuzz.toml").resolved()
     } catch {
         let line = error.description
-        precondition(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
-        precondition(line.utf8.count < 4_000, "an error line of \(line.utf8.count) bytes")
-        precondition(error.line >= 1 && error.column >= 1, "error without a position: \(line)")
+        require(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
+        require(line.utf8.count < 4_000, "an error line of \(line.utf8.count) bytes")
+        require(error.line >= 1 && error.column >= 1, "error without a position: \(line)")
         return 0
     }
     let written = scenario.tomlText()
     do {
         let again = try ScenarioFile.parse(text: written, fileName: "fuzz.toml").resolved()
-        precondition(again == scenario, "scenario changed on the way back:\n\(written)")
+        require(again == scenario, "scenario changed on the way back:\n\(written)")
     } catch {
-        preconditionFailure("a resolved scenario writes a file that does not load: \(error)\n\(written)")
+        fatalError("a resolved scenario writes a file that does not load: \(error)\n\(written)")
     }
     return 0
+}
+
+/// `precondition`, with its message kept in optimized builds (where `precondition` drops
+/// it), so that a failure says which property broke.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

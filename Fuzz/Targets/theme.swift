@@ -19,14 +19,20 @@ public func fuzzTheme(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     for warning in parsed.warnings { safe(warning.description) }
     let written = parsed.theme.tomlText(description: parsed.description)
     guard let again = try? Theme.parse(text: written, fileName: "fuzz.toml") else {
-        preconditionFailure("a loaded theme writes a file that does not load:\n\(written)")
+        fatalError("a loaded theme writes a file that does not load:\n\(written)")
     }
-    precondition(again.warnings.isEmpty, "written theme warns: \(again.warnings)")
-    precondition(again.theme == parsed.theme && again.description == parsed.description, "theme changed on the way back:\n\(written)")
+    require(again.warnings.isEmpty, "written theme warns: \(again.warnings)")
+    require(again.theme == parsed.theme && again.description == parsed.description, "theme changed on the way back:\n\(written)")
     return 0
 }
 
 private func safe(_ line: String) {
-    precondition(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
-    precondition(line.utf8.count < 4_000, "a message of \(line.utf8.count) bytes")
+    require(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
+    require(line.utf8.count < 4_000, "a message of \(line.utf8.count) bytes")
+}
+
+/// `precondition`, with its message kept in optimized builds (where `precondition` drops
+/// it), so that a failure says which property broke.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

@@ -15,7 +15,7 @@ public func fuzzTOML(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         table = try TOML.parse(text)
     } catch {
         check(error.message)
-        precondition(error.line >= 1 && error.column >= 1, "error without a position: \(error)")
+        require(error.line >= 1 && error.column >= 1, "error without a position: \(error)")
         return 0
     }
     visit(.table(table))
@@ -28,8 +28,8 @@ private func visit(_ value: TOMLValue) {
         check(TerminalText.safe(s))
         check(TerminalText.quoted(s))
         let written = "s = " + value.debugDescription
-        guard let back = try? TOML.parse(written)["s"] else { preconditionFailure("written string does not read back: \(written)") }
-        precondition(back == value, "string changed on the way back: \(written)")
+        guard let back = try? TOML.parse(written)["s"] else { fatalError("written string does not read back: \(written)") }
+        require(back == value, "string changed on the way back: \(written)")
     case .array(let items):
         items.forEach(visit)
     case .table(let t):
@@ -46,6 +46,12 @@ private func visit(_ value: TOMLValue) {
 /// escapes, which are at most 10 characters per kept one, and the length note).
 private func check(_ shown: String) {
     for u in shown.unicodeScalars {
-        precondition(!TerminalText.needsEscape(u), "unescaped U+\(String(u.value, radix: 16)) in \(shown.debugDescription)")
+        require(!TerminalText.needsEscape(u), "unescaped U+\(String(u.value, radix: 16)) in \(shown.debugDescription)")
     }
+}
+
+/// `precondition`, with its message kept in optimized builds (where `precondition` drops
+/// it), so that a failure says which property broke.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }
