@@ -46,8 +46,8 @@ enum ScenarioFiles {
         let dirs = directories(env)
         throw CommandError("no scenario named '\(TerminalText.safe(nameOrPath))'"
             + (dirs.isEmpty ? " (no Scenarios/ folder found; give a path to a .toml file)"
-                : known.isEmpty ? " (none in \(TerminalText.safe(dirs.joined(separator: ", "))))"
-                : " (known: \(TerminalText.safe(known.joined(separator: ", "))))"))
+                : known.isEmpty ? " (none in \(TerminalText.safe(dirs.joined(separator: ", "), limit: 2_000)))"
+                : " (known: \(TerminalText.safe(known.joined(separator: ", "), limit: 2_000)))"))
     }
 
     /// Reads and parses a scenario (not yet resolved against the command line).

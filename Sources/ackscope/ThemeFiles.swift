@@ -93,7 +93,7 @@ enum ThemeFiles {
         if nameOrPath == "default" { return .builtInDefault }
         let known = available(env).map(\.name).joined(separator: ", ")
         throw ThemeFileError(
-            description: "no theme named '\(TerminalText.safe(nameOrPath))' (known: \(TerminalText.safe(known)); looked in \(TerminalText.safe(dirs.joined(separator: ", "))))")
+            description: "no theme named '\(TerminalText.safe(nameOrPath))' (known: \(TerminalText.safe(known, limit: 2_000)); looked in \(TerminalText.safe(dirs.joined(separator: ", "), limit: 2_000)))")
     }
 
     /// Reads and parses a theme; bad TOML or an unreadable file throws.
