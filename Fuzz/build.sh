@@ -17,9 +17,20 @@ config=release
 out=$build/bin
 mkdir -p "$out"
 
-# The modules the targets import, and what they depend on.
+# The modules the targets import, and what they depend on. One -sanitize=fuzzer,address:
+# SwiftPM's --sanitize=fuzzer --sanitize=address passes two flags, swiftc keeps only the
+# last, and their order changes from run to run; without `fuzzer` there is no coverage.
 for target in Dashboard Experiments; do
-    swift build -c "$config" --build-path "$build" --sanitize=fuzzer --sanitize=address --target "$target"
+    swift build -c "$config" --build-path "$build" -Xswiftc -sanitize=fuzzer,address --target "$target"
+done
+
+# Check it: every module's objects must carry coverage counters and ASan's checks.
+for module in TOMLLite DeliverySim Dashboard Experiments DequeModule; do
+    sections=$(objdump -h "$build/$config/$module.build/"*.o)
+    if ! grep -q __sancov_cntrs <<<"$sections" || ! grep -q asan_globals <<<"$sections"; then
+        echo "fuzz: $module was built without coverage or ASan instrumentation" >&2
+        exit 1
+    fi
 done
 
 objects() {

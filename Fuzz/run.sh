@@ -25,9 +25,10 @@ mkdir -p "$work/corpus"
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 # A small stack, so that unbounded recursion shows within libFuzzer's few-KB inputs: with
-# 256 KB this found the reader's old stack overflow (160 nested arrays) in about 300,000
-# runs, and with the default 8 MB not in 875,000. The reader at its limit of 128 levels
-# runs in 96 KB, so 256 KB leaves a margin.
-ulimit -s "${FUZZ_STACK_KB:-256}"
+# 1 MB, a run against the reader as it was before its depth limit found the stack
+# overflow (607 nested arrays) in about 1.1 million runs; with the default 8 MB it would
+# need more nesting than an input of ~3.4 KB holds. The reader at its limit of 128 levels
+# needs about 300 KB in these ASan builds (256 KB is too little), so 1 MB leaves a margin.
+ulimit -s "${FUZZ_STACK_KB:-1024}"
 exec "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
     -dict=Fuzz/toml.dict -artifact_prefix="$work/" "$@" "$work/corpus" "Fuzz/corpus/$target"
