@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "ackscope",
             dependencies: [
-                "DeliverySim", "Dashboard", "TerminalNcurses", "Experiments",
+                "DeliverySim", "Dashboard", "TerminalNcurses", "Experiments", "TOMLLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

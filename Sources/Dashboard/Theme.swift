@@ -230,6 +230,8 @@ public typealias ThemeError = FileError
 public struct ParsedTheme: Equatable, Sendable {
     public var theme: Theme
     public var warnings: [ThemeWarning]
+    /// The file's optional `description`, as written (escape it before printing it).
+    public var description: String? = nil
 }
 
 extension Theme {
@@ -259,15 +261,15 @@ extension Theme {
         let locator = TOMLLineLocator(text: text)
         var warnings: [ThemeWarning] = []
         func warn(_ path: [String], _ message: String) {
-            warnings.append(
-                ThemeWarning(
-                    fileName: fileName, line: locator.line(of: path), key: path.joined(separator: "."),
-                    message: message))
+            // Keys come from the file: shown escaped and cut, like values.
+            let key = path.map { TerminalText.safe($0, limit: TerminalText.valueLimit) }.joined(separator: ".")
+            warnings.append(ThemeWarning(fileName: fileName, line: locator.line(of: path), key: key, message: message))
         }
 
         var theme = base
         theme.name = Self.stem(of: fileName)
         let rolesByKey = Dictionary(uniqueKeysWithValues: StyleRole.allCases.map { ($0.key, $0) })
+        let roleKeys = StyleRole.allCases.map(\.key)
 
         for key in table.keys {
             guard let value = table[key] else { continue }
@@ -284,7 +286,7 @@ extension Theme {
                 for roleKey in roles.keys {
                     guard let roleValue = roles[roleKey] else { continue }
                     guard let role = rolesByKey[roleKey] else {
-                        let hint = Suggest.closest(to: roleKey, among: StyleRole.allCases.map(\.key))
+                        let hint = Suggest.closest(to: roleKey, among: roleKeys)
                             .map { "did you mean \"\($0)\"?" } ?? "Themes/default.toml lists every role"
                         warn(["roles", roleKey], "unknown role (\(hint))")
                         continue
@@ -297,7 +299,7 @@ extension Theme {
                             switch field {
                             case "fg", "bg":
                                 guard let color = Self.color(from: fieldValue) else {
-                                    warn(path, "bad colour \(fieldValue.debugDescription) (expected \"#rrggbb\", 0-255, a colour name or \"default\")")
+                                    warn(path, "bad colour \(fieldValue.shortDescription) (expected \"#rrggbb\", 0-255, a colour name or \"default\")")
                                     continue
                                 }
                                 if field == "fg" { style.fg = color } else { style.bg = color }
@@ -319,7 +321,7 @@ extension Theme {
                     } else if let color = Self.color(from: roleValue) {
                         style.fg = color
                     } else {
-                        warn(["roles", roleKey], "bad value \(roleValue.debugDescription) (expected a colour or a table like { fg = \"#rrggbb\", bold = true })")
+                        warn(["roles", roleKey], "bad value \(roleValue.shortDescription) (expected a colour or a table like { fg = \"#rrggbb\", bold = true })")
                         continue
                     }
                     theme[role] = style
@@ -329,12 +331,7 @@ extension Theme {
             }
         }
         warnings.sort { ($0.line, $0.key) < ($1.line, $1.key) }
-        return ParsedTheme(theme: theme, warnings: warnings)
-    }
-
-    /// The `description` string of a theme file, if it has one; for listings.
-    public static func description(inThemeText text: String) -> String? {
-        (try? TOML.parse(text))?["description"]?.string
+        return ParsedTheme(theme: theme, warnings: warnings, description: table["description"]?.string)
     }
 
     /// The candidate within edit distance 2 of `word`, for "did you mean" hints.
@@ -385,104 +382,109 @@ extension Theme {
 /// Values carry no position once inside inline tables and arrays, so this scans the text: each line gets
 /// a key path (its table header plus its own dotted key), and the line whose path best
 /// matches the wanted one wins. Inline tables (`ready = { fg = ... }`) match their fields.
+/// Built once, then each lookup is a few dictionary probes: a theme with 20,000 roles and a
+/// warning each took half a minute when every lookup scanned every line.
 struct TOMLLineLocator {
-    private struct Line {
-        var path: [String]
-        var text: String
-    }
+    /// A key path → the first line that matches it: a line whose own path it is, or whose
+    /// path plus one key assigned in an inline table on that line it is.
+    private var firstLine: [[String]: Int] = [:]
 
-    private var lines: [Line] = []
-
+    /// Scans the UTF-8 bytes once (every delimiter is ASCII).
     init(text: String) {
+        let bytes = Array(text.utf8)
         var header: [String] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
             number += 1
-            let content = Self.stripComment(String(raw)).trimmingWhitespace()
-            if content.hasPrefix("[") {
-                var inner = Substring(content)
-                while inner.first == "[" { inner = inner.dropFirst() }
-                if let end = inner.firstIndex(of: "]") { inner = inner[..<end] }
-                header = Self.splitKey(String(inner))
-                lines.append(Line(path: header, text: content))
-            } else if let eq = content.firstIndex(of: "=") {
-                let key = Self.splitKey(String(content[..<eq]))
-                lines.append(Line(path: header + key, text: content))
-            } else {
-                lines.append(Line(path: [], text: content))
+            let content = Self.trimmed(Self.strippingComment(bytes[lineStart..<lineEnd]))
+            var path: [String] = []
+            if content.first == UInt8(ascii: "[") {
+                var inner = content.drop { $0 == UInt8(ascii: "[") }
+                if let end = inner.firstIndex(of: UInt8(ascii: "]")) { inner = inner[..<end] }
+                header = Self.splitKey(inner)
+                path = header
+            } else if let eq = content.firstIndex(of: UInt8(ascii: "=")) {
+                path = header + Self.splitKey(content[..<eq])
+            }
+            guard !path.isEmpty else { continue }
+            if firstLine[path] == nil { firstLine[path] = number }
+            for key in Self.inlineKeys(content) where firstLine[path + [key]] == nil {
+                firstLine[path + [key]] = number
             }
         }
     }
 
     /// 1-based line of `path`, or of its longest matched prefix; 1 if nothing matches.
     func line(of path: [String]) -> Int {
-        var best = (score: 0, line: 1)
-        for (index, line) in lines.enumerated() {
-            var score = 0
-            while score < line.path.count, score < path.count, line.path[score] == path[score] { score += 1 }
-            guard score == line.path.count, score > 0 else { continue }
-            // An inline table holding the rest of the path on this line.
-            if score < path.count, Self.containsKeyAssignment(line.text, key: path[score]) { score += 1 }
-            if score > best.score { best = (score, index + 1) }
+        var length = path.count
+        while length > 0 {
+            if let line = firstLine[Array(path[..<length])] { return line }
+            length -= 1
         }
-        return best.line
+        return 1
     }
 
-    private static func containsKeyAssignment(_ text: String, key: String) -> Bool {
-        // Looks for `key =` after a `{` or `,`, the only places an inline-table key can be.
-        let scalars = Array(text.unicodeScalars)
-        let keyScalars = Array(key.unicodeScalars)
-        guard !keyScalars.isEmpty else { return false }
-        var i = 0
-        while i + keyScalars.count <= scalars.count {
-            if Array(scalars[i..<(i + keyScalars.count)]) == keyScalars {
-                var before = i - 1
-                while before >= 0, scalars[before] == " " || scalars[before] == "\t" { before -= 1 }
-                var after = i + keyScalars.count
-                while after < scalars.count, scalars[after] == " " || scalars[after] == "\t" { after += 1 }
-                if before >= 0, scalars[before] == "{" || scalars[before] == ",",
-                    after < scalars.count, scalars[after] == "=" || scalars[after] == "."
-                {
-                    return true
-                }
+    private static func isBlank(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r")
+    }
+
+    private static func trimmed(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var s = s
+        while let f = s.first, isBlank(f) { s = s.dropFirst() }
+        while let l = s.last, isBlank(l) { s = s.dropLast() }
+        return s
+    }
+
+    /// Keys assigned in inline tables on a line: a word after `{` or `,` and before `=` or
+    /// `.`, the only places an inline-table key can be.
+    private static func inlineKeys(_ line: ArraySlice<UInt8>) -> [String] {
+        var keys: [String] = []
+        var i = line.startIndex
+        while i < line.endIndex {
+            guard line[i] == UInt8(ascii: "{") || line[i] == UInt8(ascii: ",") else {
+                i += 1
+                continue
             }
             i += 1
-        }
-        return false
-    }
-
-    private static func splitKey(_ key: String) -> [String] {
-        key.split(separator: ".").map { part in
-            var s = String(part).trimmingWhitespace()
-            if s.count >= 2, let first = s.first, first == "\"" || first == "'", s.last == first {
-                s = String(s.dropFirst().dropLast())
+            while i < line.endIndex, line[i] == UInt8(ascii: " ") || line[i] == UInt8(ascii: "\t") { i += 1 }
+            let start = i
+            while i < line.endIndex, !" \t=.,{}".utf8.contains(line[i]) { i += 1 }
+            var after = i
+            while after < line.endIndex, line[after] == UInt8(ascii: " ") || line[after] == UInt8(ascii: "\t") { after += 1 }
+            if i > start, after < line.endIndex, line[after] == UInt8(ascii: "=") || line[after] == UInt8(ascii: ".") {
+                keys.append(String(decoding: line[start..<i], as: UTF8.self))
             }
-            return s
+        }
+        return keys
+    }
+
+    private static func splitKey(_ key: ArraySlice<UInt8>) -> [String] {
+        key.split(separator: UInt8(ascii: ".")).map { part in
+            var s = trimmed(part)
+            if s.count >= 2, let first = s.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), s.last == first {
+                s = s.dropFirst().dropLast()
+            }
+            return String(decoding: s, as: UTF8.self)
         }
     }
 
-    private static func stripComment(_ line: String) -> String {
-        var quote: Character? = nil
-        var out = ""
-        for ch in line {
+    /// The line up to a `#` that is not inside quotes.
+    private static func strippingComment(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var quote: UInt8? = nil
+        for i in line.indices {
+            let c = line[i]
             if let q = quote {
-                if ch == q { quote = nil }
-            } else if ch == "\"" || ch == "'" {
-                quote = ch
-            } else if ch == "#" {
-                break
+                if c == q { quote = nil }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                quote = c
+            } else if c == UInt8(ascii: "#") {
+                return line[..<i]
             }
-            out.append(ch)
         }
-        return out
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return String(s)
+        return line
     }
 }

@@ -175,6 +175,9 @@ public enum SettingsText {
 
 /// Minimal JSON text helpers (no Foundation).
 public enum JSON {
+    /// A JSON string literal. DEL and the C1 controls are escaped too (JSON allows it): the
+    /// text may be a scenario title printed by `--json -` on a terminal, and scenario files
+    /// are written with this quoting, where TOML refuses a raw DEL.
     public static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -185,7 +188,7 @@ public enum JSON {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 {
+                if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
                     let hex = String(u.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -155,25 +155,43 @@ extension String {
 public enum Suggest {
     /// The candidate within edit distance 2 of `word` (case-insensitive), or nil.
     public static func closest(to word: String, among candidates: [String]) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            if a.isEmpty { return b.count }
-            if b.isEmpty { return a.count }
+        /// Edit distance, or 3 as soon as it must be more than 2 (every entry of a row is).
+        func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+            if a.isEmpty { return min(3, b.count) }
+            if b.isEmpty { return min(3, a.count) }
             var row = Array(0...b.count)
             for i in 1...a.count {
                 var diagonal = row[0]
                 row[0] = i
+                var smallest = row[0]
                 for j in 1...b.count {
                     let above = row[j]
                     row[j] = min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
                     diagonal = above
+                    smallest = min(smallest, row[j])
                 }
+                if smallest > 2 { return 3 }
             }
             return row[b.count]
         }
-        let target = Array(word.lowercased())
+        // Nothing is within 2 of a word longer than every candidate by 3: stop counting there
+        // rather than lowercase a 10 MB key.
+        let longest = 2 + candidates.reduce(0) { max($0, $1.unicodeScalars.count) }
+        var length = 0
+        for _ in word.unicodeScalars {
+            length += 1
+            if length > longest { return nil }
+        }
+        // Scalars, not Characters: the candidates are ASCII names, and splitting into
+        // Characters was most of the time of a theme with 20,000 unknown roles.
+        let target = Array(word.lowercased().unicodeScalars)
         var best: (word: String, distance: Int)? = nil
         for candidate in candidates {
-            let d = distance(target, Array(candidate))
+            let scalars = Array(candidate.unicodeScalars)
+            // The distance is at least the difference in length: skip the quadratic work
+            // (a 10 MB key took 16 s here).
+            guard abs(target.count - scalars.count) <= 2 else { continue }
+            let d = distance(target, scalars)
             if d <= 2, d < (best?.distance ?? Int.max) { best = (candidate, d) }
         }
         return best?.word

@@ -1,5 +1,6 @@
 import Dispatch
 import DeliverySim
+import TOMLLite
 import Synchronization
 
 /// `ackscope compare`: one experiment over many seeds, per lane the spread of the damage.
@@ -107,7 +108,7 @@ public enum Compare {
     /// The comparison as a table (lanes as row groups).
     public static func table(_ reports: [LaneReport], seedsText: String, seedCount: Int, settings: Settings, title: String?) -> String {
         var out = "compare: \(seedCount) seeds (\(seedsText))"
-        if let title { out += " · \(title)" }
+        if let title { out += " · \(TerminalText.safe(title))" }
         out += "\n\(Format.duration(settings.durationMicros)) virtual" + (settings.drain ? " + drain" : "") + " per run; "
         out += "per run: lost, duplicate effects, redelivered, and its p99 latency; across runs: mean, p50, p99\n\n"
         out += Format.rightPad("lane", 18) + Format.rightPad("metric", 20)

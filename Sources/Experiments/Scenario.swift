@@ -138,7 +138,7 @@ public struct ScenarioFile: Sendable {
         func unknown(_ key: String, _ place: String, allowed: [String]) -> String {
             let hint = Suggest.closest(to: key, among: allowed).map { "did you mean '\($0)'?" }
                 ?? "allowed: " + allowed.joined(separator: ", ")
-            return "unknown key '\(key)' \(place) (\(hint))"
+            return "unknown key '\(TerminalText.safe(key, limit: TerminalText.valueLimit))' \(place) (\(hint))"
         }
 
         // MARK: [workload]
@@ -196,7 +196,7 @@ public struct ScenarioFile: Sendable {
                         if !modes.contains(m) { modes.append(m) }
                     }
                     if let bad {
-                        fail(at, "\(shown): \(bad.isEmpty ? "needs at least one mode" : "'\(bad)' is not a mode"); allowed: at-most-once, at-least-once, effectively-once")
+                        fail(at, "\(shown): \(bad.isEmpty ? "needs at least one mode" : "'\(TerminalText.safe(bad, limit: TerminalText.valueLimit))' is not a mode"); allowed: at-most-once, at-least-once, effectively-once")
                     } else {
                         w.modes = modes
                     }
@@ -274,7 +274,7 @@ public struct ScenarioFile: Sendable {
                 return nil
             }
             guard let atMicros = UnitParse.duration(atText) else {
-                fail(at("at"), "\(name).at = \(JSON.string(atText)): expected a duration with a unit: us, ms, s, m or h (e.g. \"12.5s\")")
+                fail(at("at"), "\(name).at = \(TerminalText.quoted(atText)): expected a duration with a unit: us, ms, s, m or h (e.g. \"12.5s\")")
                 return nil
             }
             guard let verb = strings["action"] else {
@@ -283,17 +283,17 @@ public struct ScenarioFile: Sendable {
             }
             guard Action.verbs.contains(verb) else {
                 let hint = Suggest.closest(to: verb, among: Action.verbs).map { "did you mean '\($0)'? " } ?? ""
-                fail(at("action"), "\(name).action = \(JSON.string(verb)): unknown action (\(hint)allowed: \(Action.verbs.joined(separator: ", ")))")
+                fail(at("action"), "\(name).action = \(TerminalText.quoted(verb)): unknown action (\(hint)allowed: \(Action.verbs.joined(separator: ", ")))")
                 return nil
             }
             let target = strings["target"], value = strings["value"]
             if let target, target != "all", Node.parse(target) == nil {
-                fail(at("target"), "\(name).target = \(JSON.string(target)): unknown target (allowed: broker, producer-N, consumer-N, all)")
+                fail(at("target"), "\(name).target = \(TerminalText.quoted(target)): unknown target (allowed: broker, producer-N, consumer-N, all)")
                 return nil
             }
             let takesValue = ["loss", "duplication", "latency"].contains(verb)
             if let value, !takesValue {
-                fail(at("value"), "\(name).value = \(JSON.string(value)): '\(verb)' takes no value")
+                fail(at("value"), "\(name).value = \(TerminalText.quoted(value)): '\(verb)' takes no value")
                 return nil
             }
             if target != nil, verb == "heal-all" {
@@ -305,9 +305,9 @@ public struct ScenarioFile: Sendable {
                 return ScenarioAction(atMicros: atMicros, action: action, entry: entry)
             case .failure(let error):
                 // Which key is at fault: a bad value, else the target, else the action itself.
-                if takesValue, let value { fail(at("value"), "\(name).value = \(JSON.string(value)): \(error.message)") }
-                else if let target { fail(at("target"), "\(name).target = \(JSON.string(target)): \(error.message)") }
-                else { fail(at("action"), "\(name).action = \(JSON.string(verb)): \(error.message)") }
+                if takesValue, let value { fail(at("value"), "\(name).value = \(TerminalText.quoted(value)): \(error.message)") }
+                else if let target { fail(at("target"), "\(name).target = \(TerminalText.quoted(target)): \(error.message)") }
+                else { fail(at("action"), "\(name).action = \(TerminalText.quoted(verb)): \(error.message)") }
                 return nil
             }
         }
@@ -331,10 +331,10 @@ public struct ScenarioFile: Sendable {
         if let stop = stopAtMicros {
             let at = positions.position(table: "", key: "stop_at")
             if settings.drain {
-                throw fail(at, "stop_at = \(JSON.string(Format.duration(stop))): needs drain = false (a drain runs until nothing is pending)" + (overrides.drain == true ? "; --drain was given" : ""))
+                throw fail(at, "stop_at = \(TerminalText.quoted(Format.duration(stop))): needs drain = false (a drain runs until nothing is pending)" + (overrides.drain == true ? "; --drain was given" : ""))
             }
             if stop < settings.durationMicros {
-                throw fail(at, "stop_at = \(JSON.string(Format.duration(stop))): before the end of production (duration \(Format.duration(settings.durationMicros))\(overrides.durationMicros != nil ? ", from --duration" : ""))")
+                throw fail(at, "stop_at = \(TerminalText.quoted(Format.duration(stop))): before the end of production (duration \(Format.duration(settings.durationMicros))\(overrides.durationMicros != nil ? ", from --duration" : ""))")
             }
         }
         let end = max(settings.durationMicros, stopAtMicros ?? 0)
@@ -344,14 +344,14 @@ public struct ScenarioFile: Sendable {
             if a.atMicros > end {
                 let source = overrides.durationMicros != nil ? ", from --duration" : (workload.durationMicros == nil ? ", the default" : "")
                 throw fail(positions.position(table: "actions", index: a.entry, key: "at"),
-                           "\(name).at = \(JSON.string(Format.duration(a.atMicros))): after the end of the run (duration \(Format.duration(end))\(source))")
+                           "\(name).at = \(TerminalText.quoted(Format.duration(a.atMicros))): after the end of the run (duration \(Format.duration(end))\(source))")
             }
             if let error = check.validate(a.action) {
                 var message = error.message
                 if case .producer = a.action.target, overrides.producers != nil { message += " (--producers)" }
                 if case .consumer = a.action.target, overrides.consumers != nil { message += " (--consumers)" }
                 throw fail(positions.position(table: "actions", index: a.entry, key: "target"),
-                           "\(name).target = \(JSON.string(a.action.target?.description ?? "")): \(message)")
+                           "\(name).target = \(TerminalText.quoted(a.action.target?.description ?? "")): \(message)")
             }
         }
         return Scenario(title: title, explanation: explanation, settings: settings,
@@ -454,7 +454,7 @@ extension Scenario {
 
 /// Shows a TOML value as it was written (near enough) for error messages.
 func show(_ v: TOMLValue) -> String {
-    if let s = v.string { return JSON.string(s) }
+    if let s = v.string { return TerminalText.quoted(s) }
     if let n = v.int { return String(n) }
     if let d = v.double { return String(d) }
     if let b = v.bool { return String(b) }

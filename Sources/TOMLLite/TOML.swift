@@ -54,7 +54,14 @@ extension TOMLValue: CustomDebugStringConvertible {
                 case "\\": out += "\\\\"
                 case "\n": out += "\\n"
                 case "\t": out += "\\t"
-                default: out.unicodeScalars.append(u)
+                default:
+                    // Other control characters may not appear raw in a TOML string.
+                    if u.value < 0x20 || u.value == 0x7F {
+                        let hex = String(u.value, radix: 16, uppercase: true)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
                 }
             }
             return out + "\""
@@ -64,6 +71,14 @@ extension TOMLValue: CustomDebugStringConvertible {
         case .array(let a): return "[" + a.map(\.debugDescription).joined(separator: ", ") + "]"
         case .table(let t): return "{ " + t.keys.map { "\($0) = \(t[$0]!.debugDescription)" }.joined(separator: ", ") + " }"
         }
+    }
+}
+
+extension TOMLValue {
+    /// The value for a message: as written in TOML, safe for a terminal, and cut if long.
+    public var shortDescription: String {
+        if case .string(let s) = self { return TerminalText.quoted(s) }
+        return TerminalText.safe(debugDescription, limit: TerminalText.valueLimit)
     }
 }
 
@@ -81,14 +96,14 @@ public struct TOMLTable: Equatable, Sendable {
 
     public init() {}
 
+    init(keys: [String], entries: [String: Entry]) {
+        self.keys = keys
+        self.entries = entries
+    }
+
     public subscript(key: String) -> TOMLValue? { entries[key]?.value }
     public func entry(_ key: String) -> Entry? { entries[key] }
     public var isEmpty: Bool { keys.isEmpty }
-
-    mutating func set(_ key: String, _ entry: Entry) {
-        if entries[key] == nil { keys.append(key) }
-        entries[key] = entry
-    }
 }
 
 public struct TOMLError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -114,14 +129,136 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(fileName):\(line):\(column): \(message)" }
+    /// The file name escaped for a terminal (a name can hold anything); the message is
+    /// written safe where it is made.
+    public var description: String { "\(TerminalText.safe(fileName)):\(line):\(column): \(message)" }
 }
 
 public enum TOML {
+    /// How deep tables, arrays and inline tables may nest (the root table is level 0).
+    ///
+    /// The reader recurses into arrays and inline tables, and values are freed recursively:
+    /// without a limit, `{a={a={…` 30,000 deep overflowed the stack. Real files use 3 or 4.
+    public static let maxDepth = 128
+
     /// Parses a whole document.
+    ///
+    /// Linear in the size of the text: tables are built in place and frozen into values once,
+    /// at the end (copying a table per key made 20,000 `[[actions]]` take a minute).
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var p = Parser(text)
         return try p.document()
+    }
+
+    /// A file's bytes as text, strictly: the first byte that is not UTF-8 is an error at its
+    /// line and column (in characters).
+    ///
+    /// `String(decoding:as:)` would put U+FFFD in its place without a word, and a file saved
+    /// as Latin-1 would load with its accents quietly replaced.
+    public static func text(utf8 bytes: [UInt8]) throws(TOMLError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        let bad = firstInvalidUTF8(bytes) ?? 0
+        var line = 1, lineStart = 0
+        for k in 0..<bad where bytes[k] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = k + 1
+        }
+        // Everything before `bad` is valid: count characters by their first bytes.
+        let column = 1 + bytes[lineStart..<bad].count(where: { $0 & 0xC0 != 0x80 })
+        let hex = String(bytes[bad], radix: 16, uppercase: true)
+        throw TOMLError(line: line, column: column, message: "not valid UTF-8 (byte 0x\(hex)); save the file as UTF-8")
+    }
+
+    /// Where the first ill-formed UTF-8 sequence starts (Unicode's table 3-7), or nil.
+    static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        var k = 0
+        func continuation(_ at: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
+            at < b.count && range.contains(b[at])
+        }
+        while k < b.count {
+            let c = b[k]
+            let length: Int
+            switch c {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = continuation(k + 1) ? 2 : 0
+            case 0xE0: length = continuation(k + 1, 0xA0...0xBF) && continuation(k + 2) ? 3 : 0
+            case 0xE1...0xEC, 0xEE...0xEF: length = continuation(k + 1) && continuation(k + 2) ? 3 : 0
+            case 0xED: length = continuation(k + 1, 0x80...0x9F) && continuation(k + 2) ? 3 : 0
+            case 0xF0: length = continuation(k + 1, 0x90...0xBF) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            case 0xF1...0xF3: length = continuation(k + 1) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            case 0xF4: length = continuation(k + 1, 0x80...0x8F) && continuation(k + 2) && continuation(k + 3) ? 4 : 0
+            default: length = 0
+            }
+            if length == 0 { return k }
+            k += length
+        }
+        return nil
+    }
+}
+
+/// A table while the document is read: a class, so that keys and `[[array]]` entries are
+/// added in place however deep the table is.
+private final class TableBuilder {
+    enum Item {
+        /// Written after `=`: closed (an inline table cannot be extended later).
+        case value(TOMLValue)
+        /// Made by a `[header]`, a header's path or a dotted key: still open.
+        case table(TableBuilder)
+        /// Made by `[[header]]`; keys go to the last table.
+        case tables(ArrayOfTables)
+    }
+
+    struct Slot {
+        var item: Item
+        var line: Int
+        var column: Int
+    }
+
+    /// Nesting level: the root is 0, a table in it 1, a table in an array of tables in it 2.
+    let depth: Int
+    /// Given its own `[header]`: a second one is an error.
+    var hasHeader = false
+    var keys: [String] = []
+    var slots: [String: Slot] = [:]
+
+    init(depth: Int) { self.depth = depth }
+
+    func add(_ key: String, _ item: Item, line: Int, column: Int) {
+        keys.append(key)
+        slots[key] = Slot(item: item, line: line, column: column)
+    }
+
+    /// The finished table. Recursive, but never deeper than `TOML.maxDepth`.
+    func freeze() -> TOMLTable {
+        var entries: [String: TOMLTable.Entry] = [:]
+        entries.reserveCapacity(keys.count)
+        for key in keys {
+            let slot = slots[key]!
+            let value: TOMLValue
+            switch slot.item {
+            case .value(let v): value = v
+            case .table(let t): value = .table(t.freeze())
+            case .tables(let a): value = .array(a.tables.map { .table($0.freeze()) })
+            }
+            entries[key] = TOMLTable.Entry(value: value, line: slot.line, column: slot.column)
+        }
+        return TOMLTable(keys: keys, entries: entries)
+    }
+}
+
+private final class ArrayOfTables {
+    var tables: [TableBuilder] = []
+}
+
+extension TableBuilder.Item {
+    /// The kind of item, in words, for error messages.
+    var typeName: String {
+        switch self {
+        case .value(.table): "an inline table (closed where it is written)"
+        case .value(let v): v.typeName
+        case .table: "a table"
+        case .tables: "an array of tables"
+        }
     }
 }
 
@@ -130,13 +267,14 @@ private struct Parser {
     var i = 0
     var line = 1
     var lineStart = 0
-    var root = TOMLTable()
-    /// Where `key = value` lines go: a path of keys (array-of-tables steps go to the last).
-    var current: [String] = []
-    /// Table headers already defined, to reject a second `[same]`.
-    var definedTables: Set<[String]> = []
+    let root = TableBuilder(depth: 0)
+    /// Where `key = value` lines go: the last `[header]`'s table (or `[[header]]`'s newest).
+    var current: TableBuilder
 
-    init(_ text: String) { b = Array(text.utf8) }
+    init(_ text: String) {
+        b = Array(text.utf8)
+        current = root
+    }
 
     var column: Int { i - lineStart + 1 }
     var atEnd: Bool { i >= b.count }
@@ -146,6 +284,13 @@ private struct Parser {
     func fail(_ message: String, line l: Int? = nil, column c: Int? = nil) -> TOMLError {
         TOMLError(line: l ?? line, column: c ?? column, message: message)
     }
+
+    static func tooDeep(line: Int, column: Int) -> TOMLError {
+        TOMLError(line: line, column: column, message: "nesting deeper than \(TOML.maxDepth) levels (tables, arrays and inline tables)")
+    }
+
+    /// A key as it may be shown in a message: control characters visible, long keys cut.
+    static func name(_ key: String) -> String { "'" + TerminalText.safe(key, limit: 80) + "'" }
 
     mutating func advance() {
         if b[i] == UInt8(ascii: "\n") {
@@ -162,7 +307,7 @@ private struct Parser {
     mutating func skipComment() throws(TOMLError) {
         guard peek == UInt8(ascii: "#") else { return }
         while !atEnd, peek != UInt8(ascii: "\n") {
-            if peek < 0x20 && peek != UInt8(ascii: "\t") && !(peek == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n")) {
+            if (peek < 0x20 && peek != UInt8(ascii: "\t") && !(peek == UInt8(ascii: "\r") && peek(1) == UInt8(ascii: "\n"))) || peek == 0x7F {
                 throw fail("control character in a comment")
             }
             i += 1
@@ -195,11 +340,11 @@ private struct Parser {
                 try header()
                 try endOfLine()
             default:
-                try keyValue(into: current, inline: false)
+                try keyValue(into: current)
                 try endOfLine()
             }
         }
-        return root
+        return root.freeze()
     }
 
     // MARK: keys
@@ -219,6 +364,7 @@ private struct Parser {
         return String(decoding: b[start..<i], as: UTF8.self)
     }
 
+    /// A dotted key; no longer than the nesting limit allows (each part is a table).
     mutating func dottedKey() throws(TOMLError) -> [String] {
         var parts = [try simpleKey()]
         while true {
@@ -226,11 +372,29 @@ private struct Parser {
             guard peek == UInt8(ascii: ".") else { return parts }
             i += 1
             skipSpaces()
+            if parts.count >= TOML.maxDepth { throw Self.tooDeep(line: line, column: column) }
             parts.append(try simpleKey())
         }
     }
 
     // MARK: tables
+
+    /// The table a dotted key or header path names below `table`, made if missing; an
+    /// array of tables gives its newest table.
+    static func child(of table: TableBuilder, _ key: String, line l: Int, column c: Int) throws(TOMLError) -> TableBuilder {
+        if let slot = table.slots[key] {
+            switch slot.item {
+            case .table(let inner): return inner
+            case .tables(let array) where !array.tables.isEmpty: return array.tables[array.tables.count - 1]
+            default:
+                throw TOMLError(line: l, column: c, message: "key \(name(key)) is already \(slot.item.typeName), not a table")
+            }
+        }
+        guard table.depth < TOML.maxDepth else { throw tooDeep(line: l, column: c) }
+        let inner = TableBuilder(depth: table.depth + 1)
+        table.add(key, .table(inner), line: l, column: c)
+        return inner
+    }
 
     mutating func header() throws(TOMLError) {
         let hLine = line, hColumn = column
@@ -245,129 +409,76 @@ private struct Parser {
         if isArray {
             guard peek == UInt8(ascii: "]") else { throw fail("expected ']]' to close the array-of-tables header") }
             i += 1
-            try appendTable(at: path, line: hLine, column: hColumn)
+        }
+        var table = root
+        for part in path.dropLast() {
+            table = try Self.child(of: table, part, line: hLine, column: hColumn)
+        }
+        let last = path[path.count - 1]
+        if isArray {
+            // The array is one level, each of its tables the next.
+            guard table.depth + 2 <= TOML.maxDepth else { throw Self.tooDeep(line: hLine, column: hColumn) }
+            let array: ArrayOfTables
+            if let slot = table.slots[last] {
+                guard case .tables(let existing) = slot.item else {
+                    throw TOMLError(line: hLine, column: hColumn, message: "key \(Self.name(last)) is already \(slot.item.typeName), not an array of tables")
+                }
+                array = existing
+            } else {
+                array = ArrayOfTables()
+                table.add(last, .tables(array), line: hLine, column: hColumn)
+            }
+            let inner = TableBuilder(depth: table.depth + 2)
+            array.tables.append(inner)
+            current = inner
         } else {
-            if definedTables.contains(path) {
-                throw fail("table [\(path.joined(separator: "."))] is defined twice", line: hLine, column: hColumn)
+            if let slot = table.slots[last], case .table(let existing) = slot.item {
+                if existing.hasHeader {
+                    let shown = path.map { TerminalText.safe($0, limit: 80) }.joined(separator: ".")
+                    throw fail("table [\(shown)] is defined twice", line: hLine, column: hColumn)
+                }
+                existing.hasHeader = true
+                current = existing
+            } else if let slot = table.slots[last] {
+                throw TOMLError(line: hLine, column: hColumn, message: "key \(Self.name(last)) is already \(slot.item.typeName), not a table")
+            } else {
+                current = try Self.child(of: table, last, line: hLine, column: hColumn)
+                current.hasHeader = true
             }
-            definedTables.insert(path)
-            try ensureTable(at: path, line: hLine, column: hColumn)
         }
-        current = path
-    }
-
-    /// Walks `path` from the root, creating tables; array-of-tables steps go to their last table.
-    mutating func ensureTable(at path: [String], line l: Int, column c: Int) throws(TOMLError) {
-        try Self.ensure(&root, path[...], line: l, column: c)
-    }
-
-    static func ensure(_ t: inout TOMLTable, _ path: ArraySlice<String>, line l: Int, column c: Int) throws(TOMLError) {
-        guard let first = path.first else { return }
-        var entry = t.entry(first) ?? TOMLTable.Entry(value: .table(TOMLTable()), line: l, column: c)
-        switch entry.value {
-        case .table(var inner):
-            try ensure(&inner, path.dropFirst(), line: l, column: c)
-            entry.value = .table(inner)
-        case .array(var items) where !items.isEmpty && items.last?.table != nil:
-            var inner = items[items.count - 1].table!
-            try ensure(&inner, path.dropFirst(), line: l, column: c)
-            items[items.count - 1] = .table(inner)
-            entry.value = .array(items)
-        default:
-            throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not a table")
-        }
-        t.set(first, entry)
-    }
-
-    mutating func appendTable(at path: [String], line l: Int, column c: Int) throws(TOMLError) {
-        try Self.ensure(&root, path.dropLast(), line: l, column: c)
-        try Self.append(&root, path[...], line: l, column: c)
-    }
-
-    static func append(_ t: inout TOMLTable, _ path: ArraySlice<String>, line l: Int, column c: Int) throws(TOMLError) {
-        let first = path.first!
-        if path.count == 1 {
-            var entry = t.entry(first) ?? TOMLTable.Entry(value: .array([]), line: l, column: c)
-            guard case .array(var items) = entry.value, items.allSatisfy({ $0.table != nil }) else {
-                throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not an array of tables")
-            }
-            items.append(.table(TOMLTable()))
-            entry.value = .array(items)
-            t.set(first, entry)
-            return
-        }
-        guard var entry = t.entry(first) else {
-            throw TOMLError(line: l, column: c, message: "key '\(first)' is not a table")
-        }
-        switch entry.value {
-        case .table(var inner):
-            try append(&inner, path.dropFirst(), line: l, column: c)
-            entry.value = .table(inner)
-        case .array(var items) where items.last?.table != nil:
-            var inner = items[items.count - 1].table!
-            try append(&inner, path.dropFirst(), line: l, column: c)
-            items[items.count - 1] = .table(inner)
-            entry.value = .array(items)
-        default:
-            throw TOMLError(line: l, column: c, message: "key '\(first)' is not a table")
-        }
-        t.set(first, entry)
     }
 
     // MARK: key = value
 
-    mutating func keyValue(into tablePath: [String], inline: Bool) throws(TOMLError) {
+    mutating func keyValue(into table: TableBuilder) throws(TOMLError) {
         let kLine = line, kColumn = column
-        let key = try dottedKey()
+        let path = try dottedKey()
         skipSpaces()
         guard peek == UInt8(ascii: "=") else {
-            throw fail(atEnd || peek == UInt8(ascii: "\n") ? "expected '=' after the key '\(key.joined(separator: "."))'"
+            let shown = path.map { TerminalText.safe($0, limit: 80) }.joined(separator: ".")
+            throw fail(atEnd || peek == UInt8(ascii: "\n") ? "expected '=' after the key '\(shown)'"
                                                            : "expected '=' after the key, found '\(Self.show(peek))'")
         }
         i += 1
         skipSpaces()
-        let v = try value()
-        try insertValue(v, path: tablePath + key, line: kLine, column: kColumn)
-    }
-
-    var inlineTarget: TOMLTable? = nil
-
-    mutating func insertValue(_ v: TOMLValue, path: [String], line l: Int, column c: Int) throws(TOMLError) {
-        if inlineTarget != nil {
-            try Self.put(&inlineTarget!, path[...], v, line: l, column: c)
-        } else {
-            try Self.put(&root, path[...], v, line: l, column: c)
+        // Dotted keys make (or extend) tables before the value is read, so that the value's
+        // nesting counts from where it really sits.
+        var target = table
+        for part in path.dropLast() {
+            target = try Self.child(of: target, part, line: kLine, column: kColumn)
         }
-    }
-
-    static func put(_ t: inout TOMLTable, _ path: ArraySlice<String>, _ v: TOMLValue, line l: Int, column c: Int) throws(TOMLError) {
-        let first = path.first!
-        if path.count == 1 {
-            if t.entry(first) != nil {
-                throw TOMLError(line: l, column: c, message: "key '\(first)' is defined twice")
-            }
-            t.set(first, TOMLTable.Entry(value: v, line: l, column: c))
-            return
+        let last = path[path.count - 1]
+        if target.slots[last] != nil {
+            throw TOMLError(line: kLine, column: kColumn, message: "key \(Self.name(last)) is defined twice")
         }
-        var entry = t.entry(first) ?? TOMLTable.Entry(value: .table(TOMLTable()), line: l, column: c)
-        switch entry.value {
-        case .table(var inner):
-            try put(&inner, path.dropFirst(), v, line: l, column: c)
-            entry.value = .table(inner)
-        case .array(var items) where items.last?.table != nil:
-            var inner = items[items.count - 1].table!
-            try put(&inner, path.dropFirst(), v, line: l, column: c)
-            items[items.count - 1] = .table(inner)
-            entry.value = .array(items)
-        default:
-            throw TOMLError(line: l, column: c, message: "key '\(first)' is already \(entry.value.typeName), not a table")
-        }
-        t.set(first, entry)
+        let v = try value(depth: target.depth + 1)
+        target.add(last, .value(v), line: kLine, column: kColumn)
     }
 
     // MARK: values
 
-    mutating func value() throws(TOMLError) -> TOMLValue {
+    /// A value; `depth` is the nesting level an array or inline table opened here would have.
+    mutating func value(depth: Int) throws(TOMLError) -> TOMLValue {
         guard !atEnd else { throw fail("expected a value, found the end of the file") }
         switch peek {
         case UInt8(ascii: "\""):
@@ -377,9 +488,9 @@ private struct Parser {
             let multi = peek(1) == UInt8(ascii: "'") && peek(2) == UInt8(ascii: "'")
             return .string(try literalString(multiline: multi))
         case UInt8(ascii: "["):
-            return try arrayValue()
+            return try arrayValue(depth: depth)
         case UInt8(ascii: "{"):
-            return try inlineTable()
+            return try inlineTable(depth: depth)
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
             if matchWord("true") { return .bool(true) }
             if matchWord("false") { return .bool(false) }
@@ -407,10 +518,12 @@ private struct Parser {
             i += 1
         }
         let text = String(decoding: b[start..<i], as: UTF8.self)
+        // Only bare-key characters get here, but a token can be megabytes long.
+        let shown = TerminalText.safe(text, limit: 80)
         func bad(_ why: String) -> TOMLError { TOMLError(line: sLine, column: sColumn, message: why) }
         if text.isEmpty { throw bad("expected a value, found '\(Self.show(peek))'") }
         if text.count >= 10, text.utf8.count > 4, Array(text.utf8)[4] == UInt8(ascii: "-"), text.first!.isNumber {
-            throw bad("dates and times are not supported here: '\(text)'")
+            throw bad("dates and times are not supported here: '\(shown)'")
         }
         var t = Substring(text)
         var sign: Double = 1
@@ -424,18 +537,18 @@ private struct Parser {
         let raw = Array(t.utf8)
         for (k, c) in raw.enumerated() where c == UInt8(ascii: "_") {
             let before = k > 0 ? raw[k - 1] : 0, after = k + 1 < raw.count ? raw[k + 1] : 0
-            if !Self.isHexDigit(before) || !Self.isHexDigit(after) { throw bad("'\(text)' is not a number: misplaced '_'") }
+            if !Self.isHexDigit(before) || !Self.isHexDigit(after) { throw bad("'\(shown)' is not a number: misplaced '_'") }
         }
         let digits = t.filter { $0 != "_" }
         if digits.hasPrefix("0x") || digits.hasPrefix("0o") || digits.hasPrefix("0b") {
-            guard sign == 1, text.first != "+" else { throw bad("'\(text)': hex, octal and binary take no sign") }
+            guard sign == 1, text.first != "+" else { throw bad("'\(shown)': hex, octal and binary take no sign") }
             let radix = digits.hasPrefix("0x") ? 16 : digits.hasPrefix("0o") ? 8 : 2
-            guard let v = Int64(digits.dropFirst(2), radix: radix) else { throw bad("'\(text)' is not a number") }
+            guard let v = Int64(digits.dropFirst(2), radix: radix) else { throw bad("'\(shown)' is not a number") }
             return .integer(v)
         }
         if digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            if digits.count > 1 && digits.first == "0" { throw bad("'\(text)': leading zeros are not allowed") }
-            guard let v = Int64(digits) else { throw bad("'\(text)' is not a number or is too large") }
+            if digits.count > 1 && digits.first == "0" { throw bad("'\(shown)': leading zeros are not allowed") }
+            guard let v = Int64(digits) else { throw bad("'\(shown)' is not a number or is too large") }
             return .integer(sign < 0 ? -v : v)
         }
         // A float: digits, optional fraction, optional exponent.
@@ -446,17 +559,17 @@ private struct Parser {
             while k < chars.count, chars[k] >= 0x30, chars[k] <= 0x39 { k += 1 }
             return k - s
         }
-        guard run() > 0 else { throw bad("'\(text)' is not a value (strings need quotes)") }
+        guard run() > 0 else { throw bad("'\(shown)' is not a value (strings need quotes)") }
         if k < chars.count, chars[k] == UInt8(ascii: ".") {
             k += 1
-            guard run() > 0 else { throw bad("'\(text)': a decimal point needs digits on both sides") }
+            guard run() > 0 else { throw bad("'\(shown)': a decimal point needs digits on both sides") }
         }
         if k < chars.count, chars[k] == UInt8(ascii: "e") || chars[k] == UInt8(ascii: "E") {
             k += 1
             if k < chars.count, chars[k] == UInt8(ascii: "+") || chars[k] == UInt8(ascii: "-") { k += 1 }
-            guard run() > 0 else { throw bad("'\(text)': an exponent needs digits") }
+            guard run() > 0 else { throw bad("'\(shown)': an exponent needs digits") }
         }
-        guard k == chars.count, let v = Double(String(digits)) else { throw bad("'\(text)' is not a value (strings need quotes)") }
+        guard k == chars.count, let v = Double(String(digits)) else { throw bad("'\(shown)' is not a value (strings need quotes)") }
         return .float(sign * v)
     }
 
@@ -477,7 +590,8 @@ private struct Parser {
                 if peek(1) == UInt8(ascii: "\"") && peek(2) == UInt8(ascii: "\"") {
                     i += 3
                     // Up to two quotes may end the content right before the closing three.
-                    while peek == UInt8(ascii: "\""), out.count < Int.max { out.append(c); i += 1 }
+                    var extra = 0
+                    while peek == UInt8(ascii: "\""), extra < 2 { out.append(c); i += 1; extra += 1 }
                     break
                 }
                 out.append(c)
@@ -504,7 +618,7 @@ private struct Parser {
                 try escape(into: &out)
                 continue
             }
-            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+            if (c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r"))) || c == 0x7F {
                 throw fail("control character in a string")
             }
             out.append(c)
@@ -569,7 +683,7 @@ private struct Parser {
                 advance()
                 continue
             }
-            if c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r")) {
+            if (c < 0x20 && c != UInt8(ascii: "\t") && !(multiline && c == UInt8(ascii: "\r"))) || c == 0x7F {
                 throw fail("control character in a string")
             }
             i += 1
@@ -592,15 +706,16 @@ private struct Parser {
         }
     }
 
-    mutating func arrayValue() throws(TOMLError) -> TOMLValue {
+    mutating func arrayValue(depth: Int) throws(TOMLError) -> TOMLValue {
         let sLine = line, sColumn = column
+        guard depth <= TOML.maxDepth else { throw Self.tooDeep(line: sLine, column: sColumn) }
         i += 1
         var items: [TOMLValue] = []
         while true {
             try skipArrayFiller()
             guard !atEnd else { throw fail("unterminated array (opened here)", line: sLine, column: sColumn) }
             if peek == UInt8(ascii: "]") { i += 1; return .array(items) }
-            items.append(try value())
+            items.append(try value(depth: depth + 1))
             try skipArrayFiller()
             if peek == UInt8(ascii: ",") { i += 1; continue }
             if peek == UInt8(ascii: "]") { i += 1; return .array(items) }
@@ -609,11 +724,10 @@ private struct Parser {
         }
     }
 
-    mutating func inlineTable() throws(TOMLError) -> TOMLValue {
+    mutating func inlineTable(depth: Int) throws(TOMLError) -> TOMLValue {
+        guard depth <= TOML.maxDepth else { throw Self.tooDeep(line: line, column: column) }
         i += 1
-        let saved = inlineTarget
-        inlineTarget = TOMLTable()
-        defer { inlineTarget = saved }
+        let table = TableBuilder(depth: depth)
         skipSpaces()
         if peek == UInt8(ascii: "}") {
             i += 1
@@ -621,12 +735,12 @@ private struct Parser {
         }
         while true {
             skipSpaces()
-            try keyValue(into: [], inline: true)
+            try keyValue(into: table)
             skipSpaces()
             if peek == UInt8(ascii: ",") { i += 1; continue }
             if peek == UInt8(ascii: "}") { i += 1; break }
             throw fail(atEnd ? "unterminated inline table" : "expected ',' or '}' in the inline table, found '\(Self.show(peek))'")
         }
-        return .table(inlineTarget!)
+        return .table(table.freeze())
     }
 }

@@ -286,8 +286,8 @@ public final class Terminal {
 
     private func put(_ cell: Cell, x: Int, y: Int) {
         var value = cell.scalar.value
-        if value < 32 || value == 127 {
-            value = 32  // a control character would move the cursor
+        if value < 32 || (127...159).contains(value) {
+            value = 32  // a control character (C0, DEL or C1) would move the cursor or start a sequence
         } else if !unicode, value > 126 {
             value = 63  // "?": the locale cannot encode it
         }

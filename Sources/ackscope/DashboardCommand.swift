@@ -3,6 +3,7 @@ import Glibc
 import Dashboard
 import DeliverySim
 import Experiments
+import TOMLLite
 import TerminalNcurses
 
 /// `ackscope` (no subcommand): the live ncurses dashboard.
@@ -55,7 +56,10 @@ struct DashboardCommand: ParsableCommand {
         if let scenario {
             let loaded = try ScenarioFiles.load(scenario, overrides: workload.workload)
             settings = loaded.settings
-            script = App.Script(title: loaded.title, explanation: loaded.explanation, actions: loaded.timeline)
+            // Shown on screen: escaped like everything else read from a file (not cut: the
+            // panels clip, and a recording writes the title back).
+            script = App.Script(title: TerminalText.safe(loaded.title, limit: .max),
+                                explanation: TerminalText.safe(loaded.explanation, limit: .max), actions: loaded.timeline)
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
         try checkMemory(settings)
@@ -67,7 +71,7 @@ struct DashboardCommand: ParsableCommand {
         do {
             chosen = try ThemeFiles.load(nameOrPath: theme, env)
         } catch {
-            Output.writeFD(2, "ackscope: " + error.description + "\n")
+            Output.error(error.description)
             throw ExitCode(2)
         }
         for w in chosen.warnings { Output.error("warning: " + w.description) }
@@ -87,7 +91,7 @@ struct DashboardCommand: ParsableCommand {
         }
 
         var app = App(settings: settings, unicode: term.unicode, script: script,
-                      themeNames: themes.map(\.source.name), themeIndex: 0)
+                      themeNames: themes.map { TerminalText.safe($0.source.name, limit: .max) }, themeIndex: 0)
         app.setSpeed(speed)
         if !chosen.warnings.isEmpty { app.setStatus("Theme warnings: \(chosen.warnings.count); see stderr after quitting.") }
         let exitSignal = Self.loop(&app, term: term, themes: themes)

@@ -1,11 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TOMLLite
 
 /// Process-level output helpers: stderr lines, files, exit codes. No Foundation.
 enum Output {
+    /// One line on stderr. Made terminal-safe here too, whatever the caller escaped: the
+    /// line may quote a file, and nothing from a file reaches the terminal raw.
     static func error(_ line: String) {
-        writeFD(2, "ackscope: " + line + "\n")
+        writeFD(2, "ackscope: " + TerminalText.safe(line, limit: 2_000) + "\n")
     }
 
     /// Writes straight to a file descriptor (stderr has no Swift-safe global here).

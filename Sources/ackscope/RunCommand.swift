@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeliverySim
 import Experiments
+import TOMLLite
 
 /// `ackscope run`: the headless runner. A table on stdout, JSON and exports on request.
 struct RunCommand: ParsableCommand {
@@ -62,7 +63,7 @@ struct RunCommand: ParsableCommand {
         var problems: [String] = []
         for file in [csvFile, eventsFile] { if let p = file?.close() { problems.append(p) } }
         if json != "-" && csv != "-" && events != "-" {
-            if let title { print("scenario: " + title) }
+            if let title { print("scenario: " + TerminalText.safe(title)) }
             if let stop = experiment.stopAtMicros {
                 print("production until \(Format.duration(experiment.settings.durationMicros)), observed until \(Format.seconds(stop)) (stop_at)")
             }

@@ -1,6 +1,7 @@
 import DeliverySim
 import Experiments
 import Glibc
+import TOMLLite
 
 /// A problem that stops a command before it runs (bad file, unwritable path): one line.
 struct CommandError: Error, CustomStringConvertible {
@@ -35,7 +36,7 @@ enum ScenarioFiles {
     /// The file `--scenario` means.
     static func resolve(_ nameOrPath: String, _ env: ThemeFiles.Environment = .current()) throws(CommandError) -> String {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard FileSystem.isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(nameOrPath)' not found") }
+            if let problem = FileSystem.problem(nameOrPath, kind: "scenario file") { throw CommandError(problem) }
             return nameOrPath
         }
         for dir in directories(env) where FileSystem.isRegularFile(dir + "/" + nameOrPath + ".toml") {
@@ -43,16 +44,19 @@ enum ScenarioFiles {
         }
         let known = available(env).map(\.name)
         let dirs = directories(env)
-        throw CommandError("no scenario named '\(nameOrPath)'"
+        throw CommandError("no scenario named '\(TerminalText.safe(nameOrPath))'"
             + (dirs.isEmpty ? " (no Scenarios/ folder found; give a path to a .toml file)"
-                : known.isEmpty ? " (none in \(dirs.joined(separator: ", ")))" : " (known: \(known.joined(separator: ", ")))"))
+                : known.isEmpty ? " (none in \(TerminalText.safe(dirs.joined(separator: ", "), limit: 2_000)))"
+                : " (known: \(TerminalText.safe(known.joined(separator: ", "), limit: 2_000)))"))
     }
 
     /// Reads and parses a scenario (not yet resolved against the command line).
     static func load(_ nameOrPath: String) throws(CommandError) -> ScenarioFile {
         let path = try resolve(nameOrPath)
-        guard let text = Output.read(path) else {
-            throw CommandError("cannot read scenario file '\(path)': \(String(cString: strerror(errno)))")
+        let text: String
+        switch FileSystem.readText(path, kind: "scenario file") {
+        case .success(let read): text = read
+        case .failure(let problem): throw CommandError(problem.description)
         }
         do {
             return try ScenarioFile.parse(text: text, fileName: path)
@@ -78,12 +82,6 @@ enum ScenarioFiles {
             throw CommandError(error.description)
         }
     }
-
-    // MARK: Glibc helpers
-
-
-
-
 
 }
 

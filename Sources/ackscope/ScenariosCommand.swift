@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import TOMLLite
 
 /// `ackscope scenarios`: the shipped scenarios, each with its title.
 struct ScenariosCommand: ParsableCommand {
@@ -21,11 +22,16 @@ struct ScenariosCommand: ParsableCommand {
         if all.isEmpty { print("no Scenarios/ folder found next to the executable or in the current directory") }
         let width = max(16, (all.map(\.name.count).max() ?? 0) + 2)
         for (name, path) in all {
-            let padded = name + String(repeating: " ", count: max(1, width - name.count))
+            // File names and everything in the files are printed escaped: an escape sequence
+            // in a title would reach the terminal and act on it.
+            let shownName = TerminalText.safe(name, limit: TerminalText.valueLimit)
+            let padded = shownName + String(repeating: " ", count: max(1, width - shownName.count))
             do {
                 let file = try ScenarioFiles.load(path)
-                print(padded + file.title)
-                if verbose { print(Self.wrap(file.explanation, indent: width, width: 80) + "\n") }
+                print(padded + TerminalText.safe(file.title))
+                if verbose {
+                    print(Self.wrap(TerminalText.safe(file.explanation, limit: 4_000), indent: width, width: 80) + "\n")
+                }
             } catch {
                 failed = true
                 print(padded + "(cannot load: see below)")

@@ -1,5 +1,6 @@
 import Dashboard
 import Glibc
+import TOMLLite
 
 /// Where a theme comes from: a TOML file, or the built-in default.
 struct ThemeSource: Equatable, Sendable {
@@ -80,8 +81,8 @@ enum ThemeFiles {
     /// `.toml`, else NAME.toml in the search folders; `default` falls back to the built-in.
     static func resolve(_ nameOrPath: String, _ env: Environment) throws(ThemeFileError) -> ThemeSource {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard FileSystem.isRegularFile(nameOrPath) else {
-                throw ThemeFileError(description: "theme file '\(nameOrPath)' not found")
+            if let problem = FileSystem.problem(nameOrPath, kind: "theme file") {
+                throw ThemeFileError(description: problem)
             }
             return ThemeSource(name: Self.stem(nameOrPath), path: nameOrPath)
         }
@@ -92,7 +93,7 @@ enum ThemeFiles {
         if nameOrPath == "default" { return .builtInDefault }
         let known = available(env).map(\.name).joined(separator: ", ")
         throw ThemeFileError(
-            description: "no theme named '\(nameOrPath)' (known: \(known); looked in \(dirs.joined(separator: ", ")))")
+            description: "no theme named '\(TerminalText.safe(nameOrPath))' (known: \(TerminalText.safe(known, limit: 2_000)); looked in \(TerminalText.safe(dirs.joined(separator: ", "), limit: 2_000)))")
     }
 
     /// Reads and parses a theme; bad TOML or an unreadable file throws.
@@ -100,14 +101,15 @@ enum ThemeFiles {
         guard let path = source.path else {
             return LoadedTheme(theme: .defaultDark, warnings: [], source: source, description: nil)
         }
-        guard let text = readFile(path) else {
-            throw ThemeFileError(description: "cannot read theme file '\(path)': \(String(cString: strerror(errno)))")
+        let text: String
+        switch FileSystem.readText(path, kind: "theme file") {
+        case .success(let read): text = read
+        case .failure(let problem): throw ThemeFileError(description: problem.description)
         }
         do {
             let parsed = try Theme.parse(text: text, fileName: path, base: .defaultDark)
             return LoadedTheme(
-                theme: parsed.theme, warnings: parsed.warnings, source: source,
-                description: Theme.description(inThemeText: text))
+                theme: parsed.theme, warnings: parsed.warnings, source: source, description: parsed.description)
         } catch {
             throw ThemeFileError(description: error.description)
         }
@@ -160,25 +162,5 @@ enum ThemeFiles {
         if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
         if name.hasSuffix(".toml") { name = name.dropLast(5) }
         return String(name)
-    }
-
-
-
-
-
-
-    /// A whole file as UTF-8; nil (errno set) if it cannot be read. Theme files are small.
-    private static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let n = chunk.withUnsafeMutableBufferPointer { fread($0.baseAddress, 1, $0.count, file) }
-            if n > 0 { bytes += chunk[0..<n] }
-            if n < chunk.count { break }
-        }
-        if ferror(file) != 0 { return nil }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Glibc
+import TOMLLite
 
 /// `ackscope themes`: every theme it can find, with a swatch line each.
 struct ThemesCommand: ParsableCommand {
@@ -57,10 +58,12 @@ struct ThemesCommand: ParsableCommand {
             noColorFlag: noColorFlag, noColor: env("NO_COLOR"), colorTerm: env("COLORTERM"), term: env("TERM"))
     }
 
+    /// Name, description and file of a theme, all escaped: they come from the file and its
+    /// name, and `description = "\u001b[2J"` must not clear the screen.
     static func headerLine(_ loaded: LoadedTheme) -> String {
-        let where_ = loaded.source.path ?? "built in"
-        let description = loaded.description.map { $0 + "  " } ?? ""
-        return pad(loaded.source.name) + description + "(" + where_ + ")"
+        let where_ = loaded.source.path.map { TerminalText.safe($0) } ?? "built in"
+        let description = loaded.description.map { TerminalText.safe($0) + "  " } ?? ""
+        return pad(TerminalText.safe(loaded.source.name, limit: TerminalText.valueLimit)) + description + "(" + where_ + ")"
     }
 
     /// Each swatch label drawn in its role's style; plain labels when `mode` is nil.
@@ -85,8 +88,5 @@ struct ThemesCommand: ParsableCommand {
         name.count >= 16 ? name + "  " : name + String(repeating: " ", count: 16 - name.count)
     }
 
-    private static func printError(_ line: String) {
-        let text = "ackscope: " + line + "\n"
-        _ = text.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-    }
+    private static func printError(_ line: String) { Output.error(line) }
 }
