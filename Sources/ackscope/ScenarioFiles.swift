@@ -35,7 +35,7 @@ enum ScenarioFiles {
     /// The file `--scenario` means.
     static func resolve(_ nameOrPath: String, _ env: ThemeFiles.Environment = .current()) throws(CommandError) -> String {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard FileSystem.isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(nameOrPath)' not found") }
+            guard FileSystem.isRegularFile(nameOrPath) else { throw CommandError("scenario file '\(Output.printable(nameOrPath))' not found") }
             return nameOrPath
         }
         for dir in directories(env) where FileSystem.isRegularFile(dir + "/" + nameOrPath + ".toml") {
@@ -43,7 +43,7 @@ enum ScenarioFiles {
         }
         let known = available(env).map(\.name)
         let dirs = directories(env)
-        throw CommandError("no scenario named '\(nameOrPath)'"
+        throw CommandError("no scenario named '\(Output.printable(nameOrPath))'"
             + (dirs.isEmpty ? " (no Scenarios/ folder found; give a path to a .toml file)"
                 : known.isEmpty ? " (none in \(dirs.joined(separator: ", ")))" : " (known: \(known.joined(separator: ", ")))"))
     }
@@ -52,7 +52,7 @@ enum ScenarioFiles {
     static func load(_ nameOrPath: String) throws(CommandError) -> ScenarioFile {
         let path = try resolve(nameOrPath)
         guard let text = Output.read(path) else {
-            throw CommandError("cannot read scenario file '\(path)': \(String(cString: strerror(errno)))")
+            throw CommandError("cannot read scenario file '\(Output.printable(path))': \(String(cString: strerror(errno)))")
         }
         do {
             return try ScenarioFile.parse(text: text, fileName: path)

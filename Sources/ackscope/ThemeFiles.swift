@@ -81,7 +81,7 @@ enum ThemeFiles {
     static func resolve(_ nameOrPath: String, _ env: Environment) throws(ThemeFileError) -> ThemeSource {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
             guard FileSystem.isRegularFile(nameOrPath) else {
-                throw ThemeFileError(description: "theme file '\(nameOrPath)' not found")
+                throw ThemeFileError(description: "theme file '\(Output.printable(nameOrPath))' not found")
             }
             return ThemeSource(name: Self.stem(nameOrPath), path: nameOrPath)
         }
@@ -92,7 +92,7 @@ enum ThemeFiles {
         if nameOrPath == "default" { return .builtInDefault }
         let known = available(env).map(\.name).joined(separator: ", ")
         throw ThemeFileError(
-            description: "no theme named '\(nameOrPath)' (known: \(known); looked in \(dirs.joined(separator: ", ")))")
+            description: "no theme named '\(Output.printable(nameOrPath))' (known: \(known); looked in \(dirs.joined(separator: ", ")))")
     }
 
     /// Reads and parses a theme; bad TOML or an unreadable file throws.
@@ -101,7 +101,7 @@ enum ThemeFiles {
             return LoadedTheme(theme: .defaultDark, warnings: [], source: source, description: nil)
         }
         guard let text = readFile(path) else {
-            throw ThemeFileError(description: "cannot read theme file '\(path)': \(String(cString: strerror(errno)))")
+            throw ThemeFileError(description: "cannot read theme file '\(Output.printable(path))': \(String(cString: strerror(errno)))")
         }
         do {
             let parsed = try Theme.parse(text: text, fileName: path, base: .defaultDark)

@@ -29,7 +29,7 @@ enum FlagParse {
         var out: [Mode] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let m = Mode(rawValue: String(part)) else {
-                throw ValidationError("'\(part)' is not a mode; allowed: at-most-once, at-least-once, effectively-once (comma-separated)")
+                throw ValidationError("'\(Output.printable(String(part)))' is not a mode; allowed: at-most-once, at-least-once, effectively-once (comma-separated)")
             }
             if !out.contains(m) { out.append(m) }
         }
