@@ -156,8 +156,15 @@ public enum Compare {
     public static func parseSeeds(_ text: String) -> Result<[UInt64], ActionError> {
         let t = text.filter { $0 != " " }
         let maxCount = 1_000_000
+        // A whole number that is not a seed: negative, or beyond 64 bits.
+        func outOfRange(_ part: Substring) -> Bool {
+            let digits = part.hasPrefix("-") ? part.dropFirst() : part
+            return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        let rangeText = "out of range: a seed is from 0 to \(UInt64.max)"
         if let dots = t.firstRange(of: "..") {
             guard let lo = UInt64(t[..<dots.lowerBound]), let hi = UInt64(t[dots.upperBound...]) else {
+                if outOfRange(t[..<dots.lowerBound]) || outOfRange(t[dots.upperBound...]) { return .failure(ActionError(rangeText)) }
                 return .failure(ActionError("expected seeds as FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
             }
             guard lo <= hi else { return .failure(ActionError("\(lo)..\(hi) is empty: the first seed must not exceed the last")) }
@@ -167,6 +174,7 @@ public enum Compare {
         var seeds: [UInt64] = []
         for part in t.split(separator: ",", omittingEmptySubsequences: false) {
             guard let n = UInt64(part) else {
+                if outOfRange(part) { return .failure(ActionError(rangeText)) }
                 return .failure(ActionError("'\(part)' is not a seed; expected FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
             }
             seeds.append(n)

@@ -23,13 +23,13 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A scenario NAME from Scenarios/ or a PATH to a .toml file.", valueName: "name|path"))
     var scenario: String?
 
-    @Option(help: ArgumentHelp("Seeds to run: FIRST..LAST (inclusive), a seed, or a list 1,5,9.", valueName: "seeds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds to run: FIRST..LAST (inclusive), a seed, or a list 1,5,9.", valueName: "seeds"))
     var seeds: String = "1..100"
 
     @Flag(inversion: .prefixedNo, help: "Drain each run after production stops (default on).")
     var drain: Bool?
 
-    @Option(help: ArgumentHelp("Parallel runs (default: one per online core).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Parallel runs (default: one per online core).", valueName: "n"))
     var jobs: Int?
 
     @Option(help: ArgumentHelp("Write the comparison as JSON to PATH ('-' for stdout).", valueName: "path"))

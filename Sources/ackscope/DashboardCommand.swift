@@ -27,7 +27,7 @@ struct DashboardCommand: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
 
-    @Option(help: "Virtual seconds per wall second at start (0.1 to 1000).")
+    @Option(parsing: .unconditional, help: "Virtual seconds per wall second at start (0.1 to 1000).")
     var speed: Double = 1
 
     @Option(help: ArgumentHelp("Colour theme: a name from `ackscope themes` or a path to a .toml file (default: $ACKSCOPE_THEME or default).", valueName: "name|path"))

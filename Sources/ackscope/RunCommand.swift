@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write every counter, one row per lane per sample interval, as CSV to PATH ('-' for stdout).", valueName: "path"))
     var csv: String?
 
-    @Option(name: .customLong("sample-every"), help: ArgumentHelp("Virtual time between CSV rows (default 1s).", valueName: "duration"),
+    @Option(name: .customLong("sample-every"), parsing: .unconditional, help: ArgumentHelp("Virtual time between CSV rows (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
     var sampleEvery: Micros = Duration.seconds(1)
 

@@ -26,6 +26,56 @@ import Testing
         return dir
     }
 
+    // MARK: - Negative and out-of-range numbers
+
+    /// A negative number is taken as the flag's value (not as an unknown flag, which made
+    /// ArgumentParser say "Missing value"), then checked against the flag's range.
+    @Test(arguments: [
+        (["run", "--consumers", "-1"], "--consumers must be from 1 to 256, got -1"),
+        (["run", "--producers", "-1"], "--producers must be from 1 to 64, got -1"),
+        (["run", "--prefetch", "-1"], "--prefetch must be from 1 to 100000, got -1"),
+        (["run", "--keys", "-1"], "--keys must be from 1 to 10000, got -1"),
+        (["run", "--messages", "-1"], "--messages must be 1 or more, got -1"),
+        (["run", "--max-deliveries", "-1"], "--max-deliveries must be 0 (never) or more, got -1"),
+        (["run", "--rate", "-1"], "--rate must be a number from 0.000001 to 100000000, got -1.0"),
+        (["run", "--seed", "-1"], "The value '-1' is invalid for '--seed <seed>': out of range: a seed is from 0 to 18446744073709551615"),
+        (["run", "--seed", "18446744073709551616"], "The value '18446744073709551616' is invalid for '--seed <seed>': out of range: a seed is from 0 to 18446744073709551615"),
+        (["run", "--loss", "-1%"], "The value '-1%' is invalid for '--loss <percent>': out of range: a percentage is from 0% to 100%"),
+        (["run", "--duplication", "101%"], "The value '101%' is invalid for '--duplication <percent>': out of range: a percentage is from 0% to 100%"),
+        (["run", "--duration", "-1s"], "The value '-1s' is invalid for '--duration <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--processing", "-2ms"], "The value '-2ms' is invalid for '--processing <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--ack-timeout", "-1s"], "The value '-1s' is invalid for '--ack-timeout <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--confirm-timeout", "-1s"], "The value '-1s' is invalid for '--confirm-timeout <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--dedup-window", "-1s"], "The value '-1s' is invalid for '--dedup-window <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--crash-every", "-1s"], "The value '-1s' is invalid for '--crash-every <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--crash-for", "-1s"], "The value '-1s' is invalid for '--crash-for <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--latency", "-1ms"], "The value '-1ms' is invalid for '--latency <range>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--latency", "-1ms..2ms"], "The value '-1ms..2ms' is invalid for '--latency <range>': out of range: a duration is from 0s to 2500000h"),
+        (["run", "--sample-every", "-1s"], "The value '-1s' is invalid for '--sample-every <duration>': out of range: a duration is from 0s to 2500000h"),
+        (["compare", "--jobs", "-1"], "--jobs must be from 1 to 1024, got -1"),
+        (["compare", "--seeds", "-1..5"], "--seeds: out of range: a seed is from 0 to 18446744073709551615"),
+        (["compare", "--consumers", "-3"], "--consumers must be from 1 to 256, got -3"),
+        (["--speed", "-1"], "--speed must be one of 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000"),
+        (["--consumers", "-1"], "--consumers must be from 1 to 256, got -1"),
+        (["bench", "--messages", "-1"], "--messages must be 1 or more, got -1"),
+        (["bench", "--repeats", "-1"], "--repeats must be from 1 to 99, got -1"),
+        (["bench", "--samples", "-1"], "--samples must be from 1 to 10000, got -1"),
+    ])
+    func negativeValuesAreOutOfRange(_ args: [String], _ message: String) throws {
+        let line = try rejected(args)
+        #expect(line == "ackscope: " + message)
+    }
+
+    @Test func durationsTooLargeAndRangesBackwards() throws {
+        #expect(try rejected(["run", "--duration", "10000000000s"])
+            == "ackscope: The value '10000000000s' is invalid for '--duration <duration>': out of range: a duration is from 0s to 2500000h")
+        #expect(try rejected(["run", "--latency", "5ms..1ms"])
+            == "ackscope: The value '5ms..1ms' is invalid for '--latency <range>': MIN 5ms is greater than MAX 1ms")
+        // Still "expected …" for text that is not a duration at all.
+        #expect(try rejected(["run", "--duration", "10"])
+            == "ackscope: The value '10' is invalid for '--duration <duration>': expected a duration with a unit: us, ms, s, m or h (e.g. 2ms, 1.5s)")
+    }
+
     // MARK: - Control characters in flag values
 
     /// No byte of a flag value below 0x20, DEL or a C1 control reaches stderr as is.
