@@ -3,10 +3,10 @@ import Testing
 
 /// What the command line says when it is given something wrong, and what it leaves on disk.
 @Suite(.serialized) struct CommandLineHardeningTests {
-    /// Runs ackscope and returns (status, stdout, stderr).
+    /// Runs ackscope with stdin on /dev/null and returns (status, stdout, stderr).
     func ackscope(_ args: [String]) throws -> (Int32, String, String) {
         let bin = try #require(ackscopeBinary(), "ackscope binary not built next to the tests")
-        return sh([bin] + args)
+        return sh([bin] + args, stdin: FileHandle(forReadingAtPath: "/dev/null"))
     }
 
     /// A bad flag: exit 2, nothing on stdout, one line on stderr that starts `ackscope: `.
@@ -74,6 +74,22 @@ import Testing
         // Still "expected …" for text that is not a duration at all.
         #expect(try rejected(["run", "--duration", "10"])
             == "ackscope: The value '10' is invalid for '--duration <duration>': expected a duration with a unit: us, ms, s, m or h (e.g. 2ms, 1.5s)")
+    }
+
+    // MARK: - No terminal
+
+    /// `echo | ackscope` on a terminal: stdout is one, stdin is not, and the error says so.
+    /// (`script` gives the command a pseudo-terminal; the pipe replaces only its stdin.)
+    @Test func pipedStdinIsTheOneBlamed() throws {
+        let bin = try #require(ackscopeBinary())
+        let (status, out, _) = sh(["script", "-qec", "echo | \(bin); echo EXIT=$?", "/dev/null"])
+        #expect(status == 0)
+        #expect(out.contains("ackscope: no terminal (stdin is not a tty)"), "\(out)")
+        #expect(out.contains("EXIT=2"), "\(out)")
+        let (_, piped, _) = sh(["script", "-qec", "\(bin) | cat", "/dev/null"])
+        #expect(piped.contains("ackscope: no terminal (stdout is not a tty)"), "\(piped)")
+        let line = try rejected([])
+        #expect(line.hasPrefix("ackscope: no terminal (stdin and stdout are not a tty)"), "\(line)")
     }
 
     // MARK: - Control characters in flag values
