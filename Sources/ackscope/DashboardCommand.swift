@@ -58,7 +58,7 @@ struct DashboardCommand: ParsableCommand {
             script = App.Script(title: loaded.title, explanation: loaded.explanation, actions: loaded.timeline)
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
-        try checkOneStdout([("--record", record), ("--json", json)])
+        try checkOutputPaths([("--record", record), ("--json", json)])
         let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let env = ThemeFiles.Environment.current()

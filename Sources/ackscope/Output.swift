@@ -98,3 +98,120 @@ enum Output {
         return nil
     }
 }
+
+/// An output file opened up front (so a bad path fails before any work), written in
+/// pieces through stdio's buffer; `-` is standard output.
+final class OutputFile {
+    let path: String
+    private var file: UnsafeMutablePointer<FILE>?
+    private var failed = false
+
+    init(_ path: String) throws(CommandError) {
+        self.path = path
+        if path == "-" {
+            fflush(nil)
+            file = fdopen(dup(1), "w")
+        } else {
+            file = fopen(path, "w")
+        }
+        if file == nil { throw CommandError("cannot write '\(Output.printable(path))': \(String(cString: strerror(errno)))") }
+    }
+
+    func write(_ text: String) {
+        guard let file, !failed else { return }
+        var text = text
+        text.withUTF8 { bytes in
+            if fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count { failed = true }
+        }
+    }
+
+    /// Flushes and closes; an error line if anything could not be written.
+    func close() -> String? {
+        guard let f = file else { return nil }
+        file = nil
+        let flushed = fflush(f) == 0
+        let closed = fclose(f) == 0
+        return failed || !flushed || !closed ? "cannot write '\(Output.printable(path))': disk full or I/O error" : nil
+    }
+
+    deinit { _ = close() }
+}
+
+/// Where an output goes, to tell whether two outputs would write one file.
+enum OutputTarget: Equatable {
+    /// Standard output, when it is not a regular file.
+    case stdout
+    /// An existing regular file, by device and inode: the same whatever the spelling or link.
+    case file(device: UInt64, inode: UInt64)
+    /// A file not there yet: its folder's real path and its name.
+    case path(String)
+    /// A device, pipe or socket (`/dev/null`, a terminal): two outputs there are the user's call.
+    case special
+
+    static func of(_ path: String) -> OutputTarget {
+        var st = stat()
+        if path == "-" {
+            // `--json - > out.csv` with `--csv out.csv`: stdout is that file.
+            guard fstat(1, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .stdout }
+            return .file(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        }
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFREG else { return .special }
+            return .file(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        }
+        let (folder, name) = FilePath.split(path)
+        return .path((FilePath.real(folder) ?? FilePath.lexical(folder)) + "/" + name)
+    }
+}
+
+/// Refuses two outputs on one file: at most one `-`, and no two paths that name the same
+/// file (`x`, `./x`, `dir/../x`, a link to it), which would leave only the last one written.
+func checkOutputPaths(_ outputs: [(flag: String, path: String?)]) throws(CommandError) {
+    let given = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
+    let dashes = given.filter { $0.path == "-" }.map(\.flag)
+    if dashes.count > 1 { throw CommandError("only one output can go to stdout ('-'): \(dashes.joined(separator: ", ")) all ask for it") }
+    let targets = given.map { OutputTarget.of($0.path) }
+    for j in given.indices {
+        for i in 0..<j where targets[i] == targets[j] && targets[i] != .special {
+            let (a, b) = (given[i], given[j])
+            let what = a.path == b.path
+                ? "\(a.flag) and \(b.flag) both write to '\(Output.printable(a.path))'"
+                : "\(a.flag) '\(Output.printable(a.path))' and \(b.flag) '\(Output.printable(b.path))' are the same file"
+            throw CommandError(what + "; give each output its own file")
+        }
+    }
+}
+
+/// Path helpers for outputs (no Foundation).
+enum FilePath {
+    /// ("dir", "name") of "dir/name"; the folder of a bare name is ".".
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = String(path[..<slash])
+        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
+    }
+
+    /// The canonical absolute path of an existing file or folder (links resolved), or nil.
+    static func real(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// An absolute path with `.`, `..` and repeated slashes removed, by text alone: for a
+    /// folder that does not exist (the output then fails to open anyway).
+    static func lexical(_ path: String) -> String {
+        var base = ""
+        if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            base = String(cString: cwd)
+            free(cwd)
+        }
+        var parts: [Substring] = []
+        for part in (base + "/" + path).split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

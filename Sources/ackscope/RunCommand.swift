@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
     mutating func run() throws {
         var overrides = workload.workload
         overrides.drain = drain
-        try checkOneStdout([("--json", json), ("--csv", csv), ("--events", events)])
+        try checkOutputPaths([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }

@@ -76,6 +76,47 @@ import Testing
             == "ackscope: The value '10' is invalid for '--duration <duration>': expected a duration with a unit: us, ms, s, m or h (e.g. 2ms, 1.5s)")
     }
 
+    // MARK: - Two outputs on one file
+
+    /// Two outputs on one file would leave only the last one written: refused, nothing written.
+    @Test func twoOutputsOnOneFileAreRefused() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        try "x".write(toFile: dir + "/exists.out", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.out", withDestinationPath: dir + "/exists.out")
+        let cases: [([String], String)] = [
+            (["run", "--json", dir + "/same.out", "--csv", dir + "/same.out"],
+             "--json and --csv both write to '\(dir)/same.out'; give each output its own file"),
+            (["run", "--json", dir + "/same.out", "--events", dir + "/./same.out"],
+             "--json '\(dir)/same.out' and --events '\(dir)/./same.out' are the same file; give each output its own file"),
+            (["run", "--csv", dir + "/sub/../same.out", "--events", dir + "/same.out"],
+             "--csv '\(dir)/sub/../same.out' and --events '\(dir)/same.out' are the same file; give each output its own file"),
+            (["run", "--json", dir + "/link.out", "--csv", dir + "/exists.out"],
+             "--json '\(dir)/link.out' and --csv '\(dir)/exists.out' are the same file; give each output its own file"),
+            (["run", "--json", "-", "--csv", "-"], "only one output can go to stdout ('-'): --json, --csv all ask for it"),
+            (["--record", dir + "/rec.toml", "--json", dir + "/sub/../rec.toml"],
+             "--record '\(dir)/rec.toml' and --json '\(dir)/sub/../rec.toml' are the same file; give each output its own file"),
+        ]
+        for (args, message) in cases {
+            #expect(try rejected(args) == "ackscope: " + message)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/same.out"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/rec.toml"))
+        #expect(try String(contentsOfFile: dir + "/exists.out", encoding: .utf8) == "x")
+
+        // `x` relative to the working folder and the same file by its absolute path.
+        let bin = try #require(ackscopeBinary())
+        let (status, _, err) = sh(["bash", "-c", "cd \(dir) && exec \(bin) run --json same.out --csv \(dir)/same.out"])
+        #expect(status == 2 && err == "ackscope: --json 'same.out' and --csv '\(dir)/same.out' are the same file; give each output its own file\n", "\(err)")
+        // stdout redirected to the file another output names.
+        let (redirected, _, err2) = sh(["bash", "-c", "exec \(bin) run --json - --csv \(dir)/exists.out > \(dir)/exists.out"])
+        #expect(redirected == 2 && err2.contains("--json '-' and --csv '\(dir)/exists.out' are the same file"), "\(err2)")
+        // Devices are not files: two outputs may be thrown away together.
+        let (discarded, out, err3) = try ackscope(["run", "--duration", "1s", "--json", "/dev/null", "--csv", "/dev/null", "--events", "/dev/null"])
+        #expect(discarded == 0 && out.contains("checks"), "\(err3)")
+    }
+
     // MARK: - No terminal
 
     /// `echo | ackscope` on a terminal: stdout is one, stdin is not, and the error says so.
