@@ -101,20 +101,72 @@ enum Output {
 
 /// An output file opened up front (so a bad path fails before any work), written in
 /// pieces through stdio's buffer; `-` is standard output.
+///
+/// A file is written under a temporary name in its folder (`.NAME.tmp-PID`) and renamed
+/// over PATH by `close`, so PATH holds either its old content or the whole new one: a
+/// run that is killed, or fails, never leaves it empty or cut. Not closed (an error
+/// before the end), the temporary file is removed and PATH stays as it was. Devices,
+/// pipes and folders where no temporary file can be made are written in place.
 final class OutputFile {
     let path: String
     private var file: UnsafeMutablePointer<FILE>?
+    /// The temporary file being written, renamed to `destination` by `close`; nil when
+    /// writing in place.
+    private var temporaryPath: String?
+    /// Where the temporary file goes: PATH, or the file PATH links to.
+    private var destination: String
     private var failed = false
 
     init(_ path: String) throws(CommandError) {
         self.path = path
+        destination = path
         if path == "-" {
             fflush(nil)
             file = fdopen(dup(1), "w")
+        } else if let (temporary, target, f) = Self.openTemporary(for: path) {
+            temporaryPath = temporary
+            destination = target
+            file = f
         } else {
             file = fopen(path, "w")
         }
         if file == nil { throw CommandError("cannot write '\(Output.printable(path))': \(String(cString: strerror(errno)))") }
+    }
+
+    /// Opens `.NAME.tmp-PID` beside the file PATH names, or returns nil to write in place.
+    private static func openTemporary(for path: String) -> (temporary: String, destination: String, file: UnsafeMutablePointer<FILE>)? {
+        var st = stat()
+        var target = path
+        /// The permissions of the file replaced, kept; nil for a new file (umask applies).
+        var keptMode: mode_t? = nil
+        if lstat(path, &st) == 0 {
+            // Through a link, replace the file it names, not the link.
+            if (st.st_mode & S_IFMT) == S_IFLNK {
+                guard let real = FilePath.real(path), stat(real, &st) == 0 else { return nil }
+                target = real
+            }
+            guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            keptMode = st.st_mode & 0o7777
+        }
+        let (folder, name) = FilePath.split(target)
+        guard !name.isEmpty else { return nil }
+        let temporary = (folder == "/" ? "" : folder) + "/." + name + ".tmp-\(getpid())"
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
+        var fd = open(temporary, flags, keptMode == nil ? 0o666 : 0o600)
+        if fd < 0 && errno == EEXIST {
+            // Left by an earlier process that had our pid and was killed outright.
+            unlink(temporary)
+            fd = open(temporary, flags, keptMode == nil ? 0o666 : 0o600)
+        }
+        // A folder we cannot create files in (but PATH itself may be writable): in place.
+        guard fd >= 0 else { return nil }
+        if let keptMode { fchmod(fd, keptMode) }
+        guard let file = fdopen(fd, "w") else {
+            Glibc.close(fd)
+            unlink(temporary)
+            return nil
+        }
+        return (temporary, target, file)
     }
 
     func write(_ text: String) {
@@ -125,16 +177,31 @@ final class OutputFile {
         }
     }
 
-    /// Flushes and closes; an error line if anything could not be written.
+    /// Flushes, closes and puts the file in place; an error line if anything could not be
+    /// written (PATH then keeps what it held before).
     func close() -> String? {
         guard let f = file else { return nil }
         file = nil
         let flushed = fflush(f) == 0
         let closed = fclose(f) == 0
-        return failed || !flushed || !closed ? "cannot write '\(Output.printable(path))': disk full or I/O error" : nil
+        guard !failed, flushed, closed else {
+            if let temporaryPath { unlink(temporaryPath) }
+            return "cannot write '\(Output.printable(path))': disk full or I/O error"
+        }
+        if let temporaryPath, rename(temporaryPath, destination) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            return "cannot write '\(Output.printable(path))': \(reason)"
+        }
+        return nil
     }
 
-    deinit { _ = close() }
+    /// Not closed: the work did not finish; drop the temporary file, leave PATH alone.
+    deinit {
+        guard let f = file else { return }
+        fclose(f)
+        if let temporaryPath { unlink(temporaryPath) }
+    }
 }
 
 /// Where an output goes, to tell whether two outputs would write one file.

@@ -117,6 +117,36 @@ import Testing
         #expect(discarded == 0 && out.contains("checks"), "\(err3)")
     }
 
+    // MARK: - Outputs appear whole or not at all
+
+    /// Outputs are written beside their path and renamed at the end: a run killed outright
+    /// leaves the old file as it was (never empty), and a finished run leaves no stray file.
+    @Test func outputsAreReplacedWholeOrNotAtAll() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "old".write(toFile: dir + "/j.json", atomically: false, encoding: .utf8)
+        let pid = try #require(spawn([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--events", dir + "/e.jsonl"],
+                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        let temporary = dir + "/.e.jsonl.tmp-\(pid)"
+        #expect(waitUntil(seconds: 20) { ((try? FileManager.default.attributesOfItem(atPath: temporary)[.size] as? Int) ?? 0) > 0 },
+                "no growing \(temporary)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/.j.json.tmp-\(pid)"))
+        kill(pid, SIGKILL)
+        _ = waitExit(pid)
+        #expect(try String(contentsOfFile: dir + "/j.json", encoding: .utf8) == "old")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/e.jsonl"))
+
+        // A finished run: the files in place, nothing else beside them.
+        try FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.removeItem(atPath: dir + "/.j.json.tmp-\(pid)")
+        let (status, _, err) = sh([bin, "run", "--duration", "2s", "--json", dir + "/j.json", "--csv", dir + "/c.csv", "--events", dir + "/e.jsonl"])
+        #expect(status == 0, "\(err)")
+        #expect(try String(contentsOfFile: dir + "/j.json", encoding: .utf8).hasPrefix("{\"seed\":1,"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["c.csv", "e.jsonl", "j.json", "stderr", "stdout"], "\(names)")
+    }
+
     // MARK: - No terminal
 
     /// `echo | ackscope` on a terminal: stdout is one, stdin is not, and the error says so.
@@ -168,4 +198,46 @@ import Testing
         #expect(line.count < 200, "\(line.count) characters")
         #expect(line.contains("… (5009 characters)"), "\(line)")
     }
+}
+
+/// Starts `argv` with no signal blocked, stdout and stderr to files; returns its pid.
+func spawn(_ argv: [String], stdout: String, stderr: String) -> pid_t? {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    var cargs = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    return posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ) == 0 ? pid : nil
+}
+
+/// Waits for `pid` and returns its status as a shell reports it: the exit code, or 128 +
+/// the signal that ended it (143 for SIGTERM).
+func waitExit(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
 }
