@@ -2,6 +2,7 @@ import ArgumentParser
 import DeliverySim
 import Experiments
 import Glibc
+import TerminalNcurses
 
 /// `ackscope compare`: one experiment over many seeds; per lane, the spread of the damage.
 struct CompareCommand: ParsableCommand {
@@ -45,30 +46,48 @@ struct CompareCommand: ParsableCommand {
         var overrides = workload.workload
         overrides.drain = drain
         var (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
+        // From here a signal ends the comparison with the runs finished so far.
+        Signals.installForHeadless()
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
-        let seedList = (try? Compare.parseSeeds(seeds).get()) ?? []
+        let requested = (try? Compare.parseSeeds(seeds).get()) ?? []
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let start = Output.monotonicNanos()
-        let results = Compare.run(experiment, seeds: seedList, jobs: jobs ?? cores)
+        let slots = Compare.run(experiment, seeds: requested, jobs: jobs ?? cores) { _ in
+            Signals.pending() != nil
+        }
         let elapsedMillis = (Output.monotonicNanos() - start) / 1_000_000
+        // Interrupted: the comparison of the runs that finished, said to be incomplete.
+        let seedList = requested.indices.filter { slots[$0] != nil }.map { requested[$0] }
+        let results = slots.compactMap { $0 }
+        let incomplete = results.count < requested.count
         let reports = Compare.aggregate(results, seeds: seedList)
-        experiment.settings.seed = seedList.first ?? 0
+        experiment.settings.seed = requested.first ?? 0
         if json != "-" {
+            if incomplete { print("INCOMPLETE: stopped after \(results.count) of \(requested.count) runs; the figures are those of the runs that finished") }
             print(Compare.table(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings, title: title), terminator: "")
             // Wall time goes to stderr: stdout stays identical from run to run.
             Output.writeFD(2, "compare: \(seedList.count) runs in \(Format.fixed(Int64(elapsedMillis), decimals: 3))s wall (jobs: \(jobs ?? cores))\n")
         }
+        var problem: String? = nil
         if let jsonFile {
-            jsonFile.write(Compare.json(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings, title: title))
-            if let p = jsonFile.close() {
-                Output.error(p)
-                throw ExitCode(2)
-            }
+            jsonFile.write(Compare.json(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings,
+                                        title: title, runsRequested: requested.count))
+            problem = jsonFile.close()
         }
+        if let problem { Output.error(problem) }
+        if let sig = Signals.pending() {
+            if incomplete {
+                Output.error("stopped by \(RunCommand.signalName(sig)) after \(results.count) of \(requested.count) runs"
+                    + (json.map { $0 == "-" ? "" : "; incomplete output written to " + Output.printable($0) } ?? ""))
+            }
+            Signals.reraise(sig)
+        }
+        Signals.restoreDefaults()
+        if problem != nil { throw ExitCode(2) }
         if let lane = reports.first(where: { !$0.failedSeeds.isEmpty }) {
             var s = experiment.settings
             s.seed = lane.failedSeeds[0]
-            let command = scenario.map { "ackscope run --scenario \($0) --seed \(s.seed)" } ?? SettingsText.command(s)
+            let command = scenario.map { "ackscope run --scenario \(Output.printable($0)) --seed \(s.seed)" } ?? SettingsText.command(s)
             Output.error("a check failed in \(lane.mode.rawValue); reproduce: " + command)
             throw ExitCode(1)
         }

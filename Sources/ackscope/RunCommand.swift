@@ -1,6 +1,8 @@
 import ArgumentParser
 import DeliverySim
 import Experiments
+import Glibc
+import TerminalNcurses
 
 /// `ackscope run`: the headless runner. A table on stdout, JSON and exports on request.
 struct RunCommand: ParsableCommand {
@@ -49,6 +51,8 @@ struct RunCommand: ParsableCommand {
         overrides.drain = drain
         try checkOutputPaths([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
+        // From here a signal ends the run with the files written as far as it went.
+        Signals.installForHeadless()
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
         let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }
@@ -57,7 +61,9 @@ struct RunCommand: ParsableCommand {
         var observer = ExportObserver(sampleEveryMicros: sampleEvery,
                                       csv: csvFile.map { f in { f.write($0) } },
                                       events: eventsFile.map { f in { f.write($0) } })
-        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer)
+        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { _ in
+            Signals.pending() != nil
+        }
         var problems: [String] = []
         for file in [csvFile, eventsFile] { if let p = file?.close() { problems.append(p) } }
         if json != "-" && csv != "-" && events != "-" {
@@ -71,19 +77,35 @@ struct RunCommand: ParsableCommand {
             jsonFile.write(summary.json())
             if let p = jsonFile.close() { problems.append(p) }
         }
-        if let first = problems.first {
-            Output.error(first)
-            throw ExitCode(2)
+        for p in problems { Output.error(p) }
+        if let interruption = summary.interruption, let sig = Signals.pending() {
+            let written = [json, csv, events].compactMap { $0 }.filter { $0 != "-" }
+            Output.error("stopped by \(Self.signalName(sig)) at \(Format.seconds(interruption.atMicros)) virtual"
+                + (written.isEmpty ? "" : "; incomplete output written to " + written.map { Output.printable($0) }.joined(separator: ", ")))
         }
+        // A signal, even one that came after the run had finished, ends the process as
+        // that signal would have (exit status 128 + its number), once the files are done.
+        if let sig = Signals.pending() { Signals.reraise(sig) }
+        Signals.restoreDefaults()
+        if !problems.isEmpty { throw ExitCode(2) }
         if summary.anyFailed {
             Output.error("a check failed; reproduce: " + reproduce(experiment.settings))
             throw ExitCode(1)
         }
     }
 
+    static func signalName(_ sig: Int32) -> String {
+        switch sig {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(sig)"
+        }
+    }
+
     /// The command that reproduces a failed run: the scenario (with its seed), or the flags.
     private func reproduce(_ settings: Settings) -> String {
         guard let scenario else { return SettingsText.command(settings) }
-        return "ackscope run --scenario \(scenario) --seed \(settings.seed)"
+        return "ackscope run --scenario \(Output.printable(scenario)) --seed \(settings.seed)"
     }
 }

@@ -147,6 +147,74 @@ import Testing
         #expect(names == ["c.csv", "e.jsonl", "j.json", "stderr", "stdout"], "\(names)")
     }
 
+    // MARK: - Signals: the files say how far the run got
+
+    static func size(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
+    /// SIGTERM on a long `run`: exit 143; every output at its final path, the JSON valid and
+    /// marked incomplete with the virtual time reached, the exports ending on whole lines,
+    /// no temporary file left.
+    @Test func sigtermFinishesTheFilesMarkedIncomplete() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pid = try #require(spawn([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--csv", dir + "/c.csv",
+                                      "--sample-every", "100ms", "--events", dir + "/e.jsonl"],
+                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        // The run is under way once its exports grow.
+        #expect(waitUntil(seconds: 20) { Self.size(dir + "/.e.jsonl.tmp-\(pid)") > 100_000 && Self.size(dir + "/.c.csv.tmp-\(pid)") > 0 })
+        #expect(FileManager.default.fileExists(atPath: dir + "/.j.json.tmp-\(pid)"))
+        kill(pid, SIGTERM)
+        #expect(waitExit(pid) == 143)
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["c.csv", "e.jsonl", "j.json", "stderr", "stdout"], "\(names)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/j.json"))) as? [String: Any])
+        #expect(json["incomplete"] as? Bool == true)
+        #expect(json["interrupted_while"] as? String == "producing")
+        let reached = try #require(json["reached_virtual_ms"] as? Int)
+        #expect(reached > 0 && reached < 100_000_000_000)
+        let lanes = try #require(json["lanes"] as? [[String: Any]])
+        #expect(lanes.count == 3 && lanes.allSatisfy { ($0["produced"] as? Int ?? 0) > 0 })
+        let csv = try String(contentsOfFile: dir + "/c.csv", encoding: .utf8)
+        #expect(csv.hasSuffix("\n") && !csv.contains(",end,"))
+        let columns = csv.split(separator: "\n")[0].split(separator: ",").count
+        #expect(csv.split(separator: "\n").allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == columns })
+        let events = try String(contentsOfFile: dir + "/e.jsonl", encoding: .utf8)
+        #expect(events.hasSuffix("}\n"))
+        let last = try #require(events.split(separator: "\n").last)
+        #expect(try JSONSerialization.jsonObject(with: Data(last.utf8)) is [String: Any])
+        let stdout = try String(contentsOfFile: dir + "/stdout", encoding: .utf8)
+        #expect(stdout.contains("\nINCOMPLETE: stopped at "), "\(stdout)")
+        let stderr = try String(contentsOfFile: dir + "/stderr", encoding: .utf8)
+        #expect(stderr.hasPrefix("ackscope: stopped by SIGTERM at ") && stderr.hasSuffix("; incomplete output written to \(dir)/j.json, \(dir)/c.csv, \(dir)/e.jsonl\n"), "\(stderr)")
+    }
+
+    /// SIGINT on `compare`: exit 130, the JSON covers the runs that finished and says so.
+    @Test func sigintFinishesCompareWithTheRunsDone() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pid = try #require(spawn([bin, "compare", "--duration", "60s", "--seeds", "1..100000", "--json", dir + "/c.json"],
+                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        #expect(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: dir + "/.c.json.tmp-\(pid)") })
+        usleep(1_500_000)
+        kill(pid, SIGINT)
+        #expect(waitExit(pid) == 130)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.c.json.tmp-\(pid)"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/c.json"))) as? [String: Any])
+        #expect(json["incomplete"] as? Bool == true)
+        #expect(json["runs_requested"] as? Int == 100_000)
+        let count = try #require((json["seeds"] as? [String: Any])?["count"] as? Int)
+        #expect(count < 100_000)
+        let stdout = try String(contentsOfFile: dir + "/stdout", encoding: .utf8)
+        #expect(stdout.hasPrefix("INCOMPLETE: stopped after \(count) of 100000 runs"), "\(stdout)")
+        let stderr = try String(contentsOfFile: dir + "/stderr", encoding: .utf8)
+        #expect(stderr.contains("ackscope: stopped by SIGINT after \(count) of 100000 runs; incomplete output written to \(dir)/c.json\n"), "\(stderr)")
+    }
+
     // MARK: - No terminal
 
     /// `echo | ackscope` on a terminal: stdout is one, stdin is not, and the error says so.
