@@ -2,6 +2,7 @@ import ArgumentParser
 import DeliverySim
 import Experiments
 import Glibc
+import Synchronization
 import TerminalNcurses
 
 /// `ackscope compare`: one experiment over many seeds; per lane, the spread of the damage.
@@ -52,9 +53,15 @@ struct CompareCommand: ParsableCommand {
         let requested = (try? Compare.parseSeeds(seeds).get()) ?? []
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let start = Output.monotonicNanos()
-        let slots = Compare.run(experiment, seeds: requested, jobs: jobs ?? cores) { _ in
-            Signals.pending() != nil
+        let progress = Mutex(ProgressLine())
+        let total = requested.count
+        let slots = Compare.run(experiment, seeds: requested, jobs: jobs ?? cores) { finished in
+            progress.withLock { line in
+                line.update { ProgressText.compare(finished: finished, total: total, wallNanos: line.elapsedNanos) }
+            }
+            return Signals.pending() != nil
         }
+        progress.withLock { $0.clear() }
         let elapsedMillis = (Output.monotonicNanos() - start) / 1_000_000
         // Interrupted: the comparison of the runs that finished, said to be incomplete.
         let seedList = requested.indices.filter { slots[$0] != nil }.map { requested[$0] }

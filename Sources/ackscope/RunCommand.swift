@@ -61,9 +61,12 @@ struct RunCommand: ParsableCommand {
         var observer = ExportObserver(sampleEveryMicros: sampleEvery,
                                       csv: csvFile.map { f in { f.write($0) } },
                                       events: eventsFile.map { f in { f.write($0) } })
-        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { _ in
-            Signals.pending() != nil
+        let progress = ProgressLine(streamsToStdout: csv == "-" || events == "-")
+        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
+            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos) }
+            return Signals.pending() != nil
         }
+        progress.clear()
         var problems: [String] = []
         for file in [csvFile, eventsFile] { if let p = file?.close() { problems.append(p) } }
         if json != "-" && csv != "-" && events != "-" {

@@ -215,6 +215,42 @@ import Testing
         #expect(stderr.contains("ackscope: stopped by SIGINT after \(count) of 100000 runs; incomplete output written to \(dir)/c.json\n"), "\(stderr)")
     }
 
+    // MARK: - A sign of life on a terminal, and only there
+
+    /// On a terminal, a long run redraws one progress line on stderr and clears it before
+    /// the table. (`script` gives the run a pseudo-terminal.)
+    @Test func progressLineOnATerminal() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let command = "timeout --preserve-status -s INT 3.5 \(bin) run --duration 100000000s; echo EXIT=$?"
+        let pid = try #require(spawn(["/usr/bin/env", "script", "-qec", command, "/dev/null"], stdout: dir + "/out", stderr: dir + "/err"))
+        #expect(waitExit(pid) == 0)
+        let out = try String(contentsOfFile: dir + "/out", encoding: .utf8)
+        // Drawn in place: carriage return, the line, erase to the end of the line.
+        let drawn = out.components(separatedBy: "\r").filter { $0.hasPrefix("virtual ") }
+        #expect(!drawn.isEmpty && drawn.count <= 4, "\(out.debugDescription)")
+        for line in drawn {
+            #expect(line.contains(" of 100000000s (") && line.contains(" messages · ") && line.contains(" msg/s · ")
+                    && line.hasSuffix(" left\u{1b}[K"), "\(line.debugDescription)")
+        }
+        #expect(out.contains("\r\u{1b}[Kseed 1 · 100000000s virtual + drain"), "cleared before the table: \(out.debugDescription)")
+        #expect(out.contains("EXIT=130"), "\(out)")
+    }
+
+    /// With stderr on a pipe or a file, nothing but the final line.
+    @Test func noProgressLineWhenStderrIsNotATerminal() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pid = try #require(spawn([bin, "run", "--duration", "100000000s"], stdout: dir + "/out", stderr: dir + "/err"))
+        usleep(2_500_000)
+        kill(pid, SIGTERM)
+        #expect(waitExit(pid) == 143)
+        let err = try String(contentsOfFile: dir + "/err", encoding: .utf8)
+        #expect(err.hasPrefix("ackscope: stopped by SIGTERM at ") && err.split(separator: "\n").count == 1 && !err.contains("\r"), "\(err.debugDescription)")
+    }
+
     // MARK: - No terminal
 
     /// `echo | ackscope` on a terminal: stdout is one, stdin is not, and the error says so.

@@ -111,4 +111,20 @@ import Testing
         #expect(summary.json().contains("\"incomplete\":true,\"reached_virtual_ms\":"))
         #expect(summary.json().contains("\"interrupted_while\":\"draining\""))
     }
+
+    @Test func progressText() {
+        let p = RunProgress(phase: .run, atMicros: 12_500_000, endMicros: 3_600_000_000, produced: 6_250, events: 40_000)
+        #expect(ProgressText.run(p, wallNanos: 1_250_000_000) == "virtual 12.50s of 3600s (0.3%) · 6250 messages · 5000 msg/s · 5m59s left")
+        var drain = p
+        drain.phase = .drain
+        drain.atMicros = 3_612_000_000
+        #expect(ProgressText.run(drain, wallNanos: 2_000_000_000) == "draining at virtual 3612s · 6250 messages · 3125 msg/s")
+        #expect(ProgressText.compare(finished: 25, total: 100, wallNanos: 10_000_000_000) == "compare: 25 of 100 runs · 30s left")
+        #expect(ProgressText.compare(finished: 0, total: 100, wallNanos: 10_000_000_000) == "compare: 0 of 100 runs")
+        #expect(ProgressText.duration(seconds: 0.2) == "1s")
+        #expect(ProgressText.duration(seconds: 245) == "4m05s")
+        #expect(ProgressText.duration(seconds: 7_980) == "2h13m")
+        #expect(ProgressText.duration(seconds: 273_600) == "3d04h")
+        #expect(ProgressText.duration(seconds: .infinity) == "more than 99999d")
+    }
 }
