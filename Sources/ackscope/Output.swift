@@ -10,8 +10,8 @@ enum Output {
 
     /// Writes straight to a file descriptor (stderr has no Swift-safe global here).
     ///
-    /// Retries a write a signal interrupted: `run` and `compare` catch SIGINT and SIGTERM
-    /// without SA_RESTART, and the lines they print after one must not be cut short.
+    /// Retries a write a signal interrupted: the dashboard catches SIGINT, SIGTERM and
+    /// SIGHUP without SA_RESTART, and the lines printed after one must not be cut short.
     static func writeFD(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
@@ -52,19 +52,16 @@ enum Output {
         return String(repeating: "0", count: max(0, digits - h.count)) + h
     }
 
-    /// Writes `text` to `path`, or stdout for "-". Returns an error line on failure.
+    /// Writes `text` to `path` (whole, or not at all: see `OutputFile`), or stdout for "-".
+    /// Returns an error line on failure.
     static func write(_ text: String, to path: String) -> String? {
-        if path == "-" {
-            print(text, terminator: "")
-            return nil
+        do {
+            let file = try OutputFile(path)
+            file.write(text)
+            return file.close()
+        } catch {
+            return error.description
         }
-        guard let f = fopen(path, "w") else {
-            return "cannot write '\(printable(path))': \(String(cString: strerror(errno)))"
-        }
-        defer { fclose(f) }
-        let bytes = Array(text.utf8)
-        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        return n == bytes.count ? nil : "cannot write '\(printable(path))': disk full or I/O error"
     }
 
     /// Reads a whole file as UTF-8, or returns nil.

@@ -197,7 +197,7 @@ import Testing
         let bin = try #require(ackscopeBinary())
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pid = try #require(spawn([bin, "compare", "--duration", "60s", "--seeds", "1..100000", "--json", dir + "/c.json"],
+        let pid = try #require(spawn([bin, "compare", "--duration", "60s", "--seeds", "1..100000", "--jobs", "1", "--json", dir + "/c.json"],
                                      stdout: dir + "/stdout", stderr: dir + "/stderr"))
         #expect(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: dir + "/.c.json.tmp-\(pid)") })
         usleep(1_500_000)
