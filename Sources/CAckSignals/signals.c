@@ -17,6 +17,18 @@ int ack_install_signal_handler(int sig) {
     return sigaction(sig, &action, NULL);
 }
 
+int ack_install_signal_handler_headless(int sig) {
+    struct sigaction current;
+    if (sigaction(sig, NULL, &current) != 0) return -1;
+    if (current.sa_handler == SIG_IGN) return 0;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = ack_signal_handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(sig, &action, NULL) == 0 ? 1 : -1;
+}
+
 int ack_default_signal_handler(int sig) {
     struct sigaction action;
     memset(&action, 0, sizeof action);

@@ -19,6 +19,23 @@ public struct Summary: Sendable {
     public var settings: Settings
     public var lanes: [LaneSummary]
 
+    /// Where a run that was stopped before its end (a signal) stopped.
+    public struct Interruption: Equatable, Sendable {
+        /// The virtual time every lane had reached.
+        public var atMicros: Micros
+        /// Whether production was over and the run was draining.
+        public var draining: Bool
+
+        public init(atMicros: Micros, draining: Bool) {
+            self.atMicros = atMicros
+            self.draining = draining
+        }
+    }
+
+    /// Set when the run stopped early: the numbers are those of that instant, not drained,
+    /// and only conservation (which holds at every instant) is checked.
+    public var interruption: Interruption?
+
     public init(settings: Settings, lanes: [Lane], drainedAt: [Micros?], drainRequested: Bool) {
         self.settings = settings
         self.lanes = lanes.enumerated().map { i, lane in
@@ -39,6 +56,10 @@ public struct Summary: Sendable {
     /// Deterministic JSON: fixed key order, integers and fixed-point decimals only.
     public func json() -> String {
         var out = "{\"seed\":\(settings.seed),\"virtual_ms\":\(settings.durationMicros / 1_000),"
+        if let interruption {
+            out += "\"incomplete\":true,\"reached_virtual_ms\":\(interruption.atMicros / 1_000),"
+            out += "\"interrupted_while\":\"" + (interruption.draining ? "draining" : "producing") + "\","
+        }
         out += "\"settings\":" + SettingsText.json(settings) + ",\"lanes\":["
         for (i, lane) in lanes.enumerated() {
             if i > 0 { out += "," }
@@ -75,7 +96,12 @@ public struct Summary: Sendable {
         let labelWidth = 22
         let col = 18
         var out = "seed \(settings.seed) · \(Format.duration(settings.durationMicros)) virtual"
-        out += settings.drain ? " + drain\n\n" : "\n\n"
+        out += settings.drain ? " + drain\n" : "\n"
+        if let interruption {
+            out += "INCOMPLETE: stopped at \(Format.seconds(interruption.atMicros)) virtual, while "
+            out += (interruption.draining ? "draining" : "producing") + "; the numbers are those of that instant, not drained\n"
+        }
+        out += "\n"
         out += Format.rightPad("", labelWidth)
         for lane in lanes { out += Format.leftPad(lane.mode.rawValue, col) }
         out += "\n"

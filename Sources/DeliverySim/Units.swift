@@ -8,42 +8,84 @@ public enum Duration {
     public static func seconds(_ s: Int64) -> Micros { s * 1_000_000 }
 }
 
+/// Why a text is not a duration, a percentage or a latency range.
+///
+/// Kept apart from "not of the form" so that an error can say what is wrong with a
+/// well-formed value: a negative or too large one, or a range given backwards.
+public enum UnitError: Error, Equatable, Sendable {
+    /// Not of the expected form ("2x", "12" without a unit, "abc").
+    case malformed
+    /// Of the form, but outside what is accepted (negative, or above the largest value).
+    case outOfRange
+    /// A range MIN..MAX whose MIN is greater than its MAX.
+    case minAboveMax(min: Micros, max: Micros)
+}
+
 /// Parsing of the human forms used by flags and scenario files ("2ms", "1%", "0.5ms..2ms").
 ///
 /// Pure and shared, so a flag and a scenario key accept exactly the same text.
 public enum UnitParse {
+    /// The largest duration accepted: 2,500,000 hours. Sums of durations (a run plus its
+    /// drain limit, a time plus a deadline) stay far inside the 64-bit microsecond clock.
+    public static let durationMaxMicros: Micros = 9_000_000_000_000_000
+
     /// "250us", "2ms", "1.5s", "2m", "1h"; a bare number is rejected (the unit is required).
     public static func duration(_ text: String) -> Micros? {
+        try? parseDuration(text).get()
+    }
+
+    /// As `duration`, saying why a text is not one.
+    public static func parseDuration(_ text: String) -> Result<Micros, UnitError> {
         let t = text.trimmingSpaces()
         let units: [(String, Double)] = [("us", 1), ("µs", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000)]
         for (suffix, scale) in units where t.hasSuffix(suffix) {
             let number = String(t.dropLast(suffix.count))
-            guard let value = decimal(number), value >= 0 else { return nil }
+            guard let value = decimal(number) else {
+                return number.hasPrefix("-") && decimal(String(number.dropFirst())) != nil ? .failure(.outOfRange) : .failure(.malformed)
+            }
             let micros = (value * scale).rounded()
-            guard micros < 9.0e15 else { return nil }
-            return Micros(micros)
+            guard micros <= Double(durationMaxMicros) else { return .failure(.outOfRange) }
+            return .success(Micros(micros))
         }
-        return nil
+        return .failure(.malformed)
     }
 
     /// "1%", "0.5%", "0" → parts per million.
     public static func percent(_ text: String) -> Int32? {
+        try? parsePercent(text).get()
+    }
+
+    /// As `percent`, saying why a text is not one.
+    public static func parsePercent(_ text: String) -> Result<Int32, UnitError> {
         var t = text.trimmingSpaces()
-        if t.hasSuffix("%") { t.removeLast() } else if t != "0" { return nil }
-        guard let value = decimal(t), value >= 0, value <= 100 else { return nil }
-        return Int32((value * 10_000).rounded())
+        if t.hasSuffix("%") { t.removeLast() } else if t != "0" { return .failure(.malformed) }
+        guard let value = decimal(t) else {
+            return t.hasPrefix("-") && decimal(String(t.dropFirst())) != nil ? .failure(.outOfRange) : .failure(.malformed)
+        }
+        guard value <= 100 else { return .failure(.outOfRange) }
+        return .success(Int32((value * 10_000).rounded()))
     }
 
     /// "0.5ms..2ms" (uniform) or a single duration "1ms".
     public static func range(_ text: String) -> (Micros, Micros)? {
+        try? parseRange(text).get()
+    }
+
+    /// As `range`, saying why a text is not one; MIN is checked before MAX, and both before
+    /// their order.
+    public static func parseRange(_ text: String) -> Result<(Micros, Micros), UnitError> {
         let t = text.trimmingSpaces()
-        if let dots = t.range(of: "..") {
-            guard let lo = duration(String(t[..<dots.lowerBound])),
-                  let hi = duration(String(t[dots.upperBound...])), lo <= hi else { return nil }
-            return (lo, hi)
+        guard let dots = t.range(of: "..") else { return parseDuration(t).map { ($0, $0) } }
+        let lo: Micros, hi: Micros
+        switch parseDuration(String(t[..<dots.lowerBound])) {
+        case .success(let v): lo = v
+        case .failure(let e): return .failure(e)
         }
-        guard let d = duration(t) else { return nil }
-        return (d, d)
+        switch parseDuration(String(t[dots.upperBound...])) {
+        case .success(let v): hi = v
+        case .failure(let e): return .failure(e)
+        }
+        return lo <= hi ? .success((lo, hi)) : .failure(.minAboveMax(min: lo, max: hi))
     }
 
     /// A plain decimal number without exponent: "12", "0.5", ".5".

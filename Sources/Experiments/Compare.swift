@@ -32,12 +32,24 @@ public enum Compare {
 
     /// Runs `experiment` once per seed; `results[k]` belongs to `seeds[k]`.
     public static func run(_ experiment: Experiment, seeds: [UInt64], jobs: Int) -> [[LaneResult]] {
+        run(experiment, seeds: seeds, jobs: jobs, shouldStop: { _ in false }).map { $0! }
+    }
+
+    /// As `run`, asking `shouldStop` (with the number of runs finished so far; from any
+    /// worker thread) before each seed and between slices of each run. Once it says stop,
+    /// no seed starts and the runs under way end early; `results[k]` is nil for a seed
+    /// whose run did not finish.
+    public static func run(_ experiment: Experiment, seeds: [UInt64], jobs: Int,
+                           shouldStop: @escaping @Sendable (_ finishedRuns: Int) -> Bool) -> [[LaneResult]?] {
         let slots = Slots(count: seeds.count)
         let workers = max(1, min(jobs, seeds.count))
+        let finished = Counter()
         let work: @Sendable (Int) -> Void = { k in
             var e = experiment
             e.settings.seed = seeds[k]
-            let summary = e.run()
+            let summary = e.run { _ in shouldStop(finished.value) }
+            guard summary.interruption == nil else { return }
+            _ = finished.take()
             slots.set(k, summary.lanes.map { lane in
                 LaneResult(mode: lane.mode, lost: lane.counters.lost, duplicateEffects: lane.counters.duplicateEffects,
                            redelivered: lane.counters.redelivered, latencyP99Micros: lane.latencyP99Micros,
@@ -45,12 +57,15 @@ public enum Compare {
             })
         }
         if workers == 1 {
-            for k in seeds.indices { work(k) }
+            for k in seeds.indices {
+                if shouldStop(finished.value) { break }
+                work(k)
+            }
         } else {
             // Each worker takes the next seed not yet taken: balanced whatever each run costs.
             let counter = Counter()
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
+                while !shouldStop(finished.value) {
                     let k = counter.take()
                     if k >= seeds.count { break }
                     work(k)
@@ -135,8 +150,15 @@ public enum Compare {
     }
 
     /// The comparison as JSON: fixed key order, integers and fixed-point decimals only.
-    public static func json(_ reports: [LaneReport], seedsText: String, seedCount: Int, settings: Settings, title: String?) -> String {
+    ///
+    /// `runsRequested`, when more than `seedCount`: the comparison was stopped early and
+    /// covers the `seedCount` runs that finished; it says so (`"incomplete":true`).
+    public static func json(_ reports: [LaneReport], seedsText: String, seedCount: Int, settings: Settings, title: String?,
+                            runsRequested: Int? = nil) -> String {
         var out = "{\"seeds\":{\"spec\":" + JSON.string(seedsText) + ",\"count\":\(seedCount)}"
+        if let runsRequested, runsRequested > seedCount {
+            out += ",\"incomplete\":true,\"runs_requested\":\(runsRequested)"
+        }
         out += ",\"scenario\":" + (title.map(JSON.string) ?? "null")
         out += ",\"settings\":" + SettingsText.json(settings)
         out += ",\"aggregate\":\"per run value; mean, p50 and p99 (nearest rank) across runs\""
@@ -157,8 +179,15 @@ public enum Compare {
     public static func parseSeeds(_ text: String) -> Result<[UInt64], ActionError> {
         let t = text.filter { $0 != " " }
         let maxCount = 1_000_000
+        // A whole number that is not a seed: negative, or beyond 64 bits.
+        func outOfRange(_ part: Substring) -> Bool {
+            let digits = part.hasPrefix("-") ? part.dropFirst() : part
+            return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        let rangeText = "out of range: a seed is from 0 to \(UInt64.max)"
         if let dots = t.firstRange(of: "..") {
             guard let lo = UInt64(t[..<dots.lowerBound]), let hi = UInt64(t[dots.upperBound...]) else {
+                if outOfRange(t[..<dots.lowerBound]) || outOfRange(t[dots.upperBound...]) { return .failure(ActionError(rangeText)) }
                 return .failure(ActionError("expected seeds as FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
             }
             guard lo <= hi else { return .failure(ActionError("\(lo)..\(hi) is empty: the first seed must not exceed the last")) }
@@ -168,6 +197,7 @@ public enum Compare {
         var seeds: [UInt64] = []
         for part in t.split(separator: ",", omittingEmptySubsequences: false) {
             guard let n = UInt64(part) else {
+                if outOfRange(part) { return .failure(ActionError(rangeText)) }
                 return .failure(ActionError("'\(part)' is not a seed; expected FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
             }
             seeds.append(n)
@@ -177,14 +207,14 @@ public enum Compare {
     }
 }
 
-/// Per-seed result slots written by worker threads: each index is written by exactly one
-/// worker, and read only after every worker has finished.
+/// Per-seed result slots written by worker threads: each index is written by at most one
+/// worker, and read only after every worker has finished; nil until written.
 private final class Slots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<[Compare.LaneResult]>
+    private let buffer: UnsafeMutableBufferPointer<[Compare.LaneResult]?>
 
     init(count: Int) {
         buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: [])
+        buffer.initialize(repeating: nil)
     }
 
     deinit {
@@ -193,11 +223,12 @@ private final class Slots: @unchecked Sendable {
     }
 
     func set(_ k: Int, _ value: [Compare.LaneResult]) { buffer[k] = value }
-    func values() -> [[Compare.LaneResult]] { Array(buffer) }
+    func values() -> [[Compare.LaneResult]?] { Array(buffer) }
 }
 
-/// The next seed index to run, shared by the workers.
+/// A count shared by the workers: the next seed index to run, or the runs finished.
 private final class Counter: Sendable {
     private let next = Atomic<Int>(0)
     func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
+    var value: Int { next.load(ordering: .relaxed) }
 }

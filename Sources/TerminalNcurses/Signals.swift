@@ -19,6 +19,13 @@ public enum Signals {
         for sig in handled { _ = ack_install_signal_handler(sig) }
     }
 
+    /// Installs the flag-setting handlers for a headless run (`run`, `compare`): with
+    /// SA_RESTART, as nothing blocks waiting for a key, and an ignored signal stays ignored.
+    public static func installForHeadless() {
+        _ = ack_unblock_terminal_signals()
+        for sig in handled { _ = ack_install_signal_handler_headless(sig) }
+    }
+
     /// Puts the default dispositions back.
     public static func restoreDefaults() {
         for sig in handled { _ = ack_default_signal_handler(sig) }

@@ -4,8 +4,8 @@ import Glibc
 
 /// Why the terminal could not be opened; `description` is the one line to print.
 public enum TerminalError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// stdin or stdout is not a tty (piped, redirected, CI).
-    case notATerminal
+    /// stdin, stdout or both are not a tty (piped, redirected, CI); says which.
+    case notATerminal(stdin: Bool, stdout: Bool)
     /// TERM is unset or empty.
     case noTerm
     /// TERM=dumb: no cursor addressing.
@@ -15,8 +15,10 @@ public enum TerminalError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notATerminal:
-            "ackscope: no terminal (stdout is not a tty); use `ackscope run` for headless runs"
+        case .notATerminal(let stdinIsTTY, let stdoutIsTTY):
+            "ackscope: no terminal ("
+                + (stdinIsTTY ? "stdout is" : stdoutIsTTY ? "stdin is" : "stdin and stdout are")
+                + " not a tty); use `ackscope run` for headless runs"
         case .noTerm:
             "ackscope: TERM is not set; set it (e.g. TERM=xterm-256color) or use `ackscope run` for headless runs"
         case .dumbTerminal:
@@ -77,7 +79,8 @@ public final class Terminal {
     ///   - colorMode: The most colour wanted; nil decides from `NO_COLOR`, `COLORTERM` and
     ///     `TERM` (pass `.noColor` for `--no-color`). Always capped by what the terminal has.
     public static func open(theme: Theme, colorMode: ColorMode?) throws(TerminalError) -> Terminal {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw .notATerminal }
+        let stdinIsTTY = isatty(STDIN_FILENO) == 1, stdoutIsTTY = isatty(STDOUT_FILENO) == 1
+        guard stdinIsTTY, stdoutIsTTY else { throw .notATerminal(stdin: stdinIsTTY, stdout: stdoutIsTTY) }
         guard let term = Self.environment("TERM"), !term.isEmpty else { throw .noTerm }
         guard term != "dumb" else { throw .dumbTerminal }
         let wanted =

@@ -22,8 +22,11 @@ struct Ackscope: ParsableCommand {
             if code == .success || error is ExitCode {
                 exit(withError: error)
             }
-            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            Output.error(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
+            var message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            if message.hasPrefix("Error: ") { message.removeFirst(7) }
+            // ArgumentParser quotes a rejected value as typed ("The value '…' is invalid"):
+            // escape the whole line too. Idempotent on what `printable` already escaped.
+            Output.error(Output.printable(message, limit: 600))
             Glibc.exit(2)
         }
     }

@@ -13,13 +13,13 @@ struct BenchCommand: ParsableCommand {
         flat memory can be seen, not assumed. Run it with `swift run -c release ackscope bench`.
         """)
 
-    @Option(help: "Messages to simulate.")
+    @Option(parsing: .unconditional, help: "Messages to simulate.")
     var messages: Int = 5_000_000
 
-    @Option(help: "Times to repeat the measurement (the median is reported).")
+    @Option(parsing: .unconditional, help: "Times to repeat the measurement (the median is reported).")
     var repeats: Int = 3
 
-    @Option(help: "RSS samples to print during the last repeat.")
+    @Option(parsing: .unconditional, help: "RSS samples to print during the last repeat.")
     var samples: Int = 10
 
     @Option(help: ArgumentHelp("Lane mode.", valueName: "mode"), transform: { text in
@@ -32,8 +32,9 @@ struct BenchCommand: ParsableCommand {
     var frame = false
 
     mutating func validate() throws {
-        if messages < 1 { throw ValidationError("--messages must be 1 or more") }
-        if repeats < 1 || repeats > 99 { throw ValidationError("--repeats must be from 1 to 99") }
+        if messages < 1 { throw ValidationError("--messages must be 1 or more, got \(messages)") }
+        if repeats < 1 || repeats > 99 { throw ValidationError("--repeats must be from 1 to 99, got \(repeats)") }
+        if samples < 1 || samples > 10_000 { throw ValidationError("--samples must be from 1 to 10000, got \(samples)") }
     }
 
     func run() throws {

@@ -2,6 +2,8 @@ import ArgumentParser
 import DeliverySim
 import Experiments
 import Glibc
+import Synchronization
+import TerminalNcurses
 
 /// `ackscope compare`: one experiment over many seeds; per lane, the spread of the damage.
 struct CompareCommand: ParsableCommand {
@@ -23,13 +25,13 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A scenario NAME from Scenarios/ or a PATH to a .toml file.", valueName: "name|path"))
     var scenario: String?
 
-    @Option(help: ArgumentHelp("Seeds to run: FIRST..LAST (inclusive), a seed, or a list 1,5,9.", valueName: "seeds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds to run: FIRST..LAST (inclusive), a seed, or a list 1,5,9.", valueName: "seeds"))
     var seeds: String = "1..100"
 
     @Flag(inversion: .prefixedNo, help: "Drain each run after production stops (default on).")
     var drain: Bool?
 
-    @Option(help: ArgumentHelp("Parallel runs (default: one per online core).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Parallel runs (default: one per online core).", valueName: "n"))
     var jobs: Int?
 
     @Option(help: ArgumentHelp("Write the comparison as JSON to PATH ('-' for stdout).", valueName: "path"))
@@ -46,30 +48,54 @@ struct CompareCommand: ParsableCommand {
         overrides.drain = drain
         var (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         try checkMemory(experiment.settings)
+        // From here a signal ends the comparison with the runs finished so far.
+        Signals.installForHeadless()
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
-        let seedList = (try? Compare.parseSeeds(seeds).get()) ?? []
+        let requested = (try? Compare.parseSeeds(seeds).get()) ?? []
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let start = Output.monotonicNanos()
-        let results = Compare.run(experiment, seeds: seedList, jobs: jobs ?? cores)
+        let progress = Mutex(ProgressLine())
+        let total = requested.count
+        let slots = Compare.run(experiment, seeds: requested, jobs: jobs ?? cores) { finished in
+            progress.withLock { line in
+                line.update { ProgressText.compare(finished: finished, total: total, wallNanos: line.elapsedNanos) }
+            }
+            return Signals.pending() != nil
+        }
+        progress.withLock { $0.clear() }
         let elapsedMillis = (Output.monotonicNanos() - start) / 1_000_000
+        // Interrupted: the comparison of the runs that finished, said to be incomplete.
+        let seedList = requested.indices.filter { slots[$0] != nil }.map { requested[$0] }
+        let results = slots.compactMap { $0 }
+        let incomplete = results.count < requested.count
         let reports = Compare.aggregate(results, seeds: seedList)
-        experiment.settings.seed = seedList.first ?? 0
+        experiment.settings.seed = requested.first ?? 0
         if json != "-" {
+            if incomplete { print("INCOMPLETE: stopped after \(results.count) of \(requested.count) runs; the figures are those of the runs that finished") }
             print(Compare.table(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings, title: title), terminator: "")
             // Wall time goes to stderr: stdout stays identical from run to run.
             Output.writeFD(2, "compare: \(seedList.count) runs in \(Format.fixed(Int64(elapsedMillis), decimals: 3))s wall (jobs: \(jobs ?? cores))\n")
         }
+        var problem: String? = nil
         if let jsonFile {
-            jsonFile.write(Compare.json(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings, title: title))
-            if let p = jsonFile.close() {
-                Output.error(p)
-                throw ExitCode(2)
-            }
+            jsonFile.write(Compare.json(reports, seedsText: seeds, seedCount: seedList.count, settings: experiment.settings,
+                                        title: title, runsRequested: requested.count))
+            problem = jsonFile.close()
         }
+        if let problem { Output.error(problem) }
+        if let sig = Signals.pending() {
+            if incomplete {
+                Output.error("stopped by \(RunCommand.signalName(sig)) after \(results.count) of \(requested.count) runs"
+                    + (json.map { $0 == "-" ? "" : "; incomplete output written to " + Output.printable($0) } ?? ""))
+            }
+            Signals.reraise(sig)
+        }
+        Signals.restoreDefaults()
+        if problem != nil { throw ExitCode(2) }
         if let lane = reports.first(where: { !$0.failedSeeds.isEmpty }) {
             var s = experiment.settings
             s.seed = lane.failedSeeds[0]
-            let command = scenario.map { "ackscope run --scenario \($0) --seed \(s.seed)" } ?? SettingsText.command(s)
+            let command = scenario.map { "ackscope run --scenario \(Output.printable($0)) --seed \(s.seed)" } ?? SettingsText.command(s)
             Output.error("a check failed in \(lane.mode.rawValue); reproduce: " + command)
             throw ExitCode(1)
         }

@@ -28,7 +28,7 @@ struct DashboardCommand: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
 
-    @Option(help: "Virtual seconds per wall second at start (0.1 to 1000).")
+    @Option(parsing: .unconditional, help: "Virtual seconds per wall second at start (0.1 to 1000).")
     var speed: Double = 1
 
     @Option(help: ArgumentHelp("Colour theme: a name from `ackscope themes` or a path to a .toml file (default: $ACKSCOPE_THEME or default).", valueName: "name|path"))
@@ -63,7 +63,7 @@ struct DashboardCommand: ParsableCommand {
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
         try checkMemory(settings)
-        try checkOneStdout([("--record", record), ("--json", json)])
+        try checkOutputPaths([("--record", record), ("--json", json)])
         let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let env = ThemeFiles.Environment.current()

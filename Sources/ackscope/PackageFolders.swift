@@ -41,10 +41,10 @@ enum FileSystem {
     static func problem(_ path: String, kind: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            return errno == ENOENT || errno == ENOTDIR ? "\(kind) '\(TerminalText.safe(path))' not found"
-                : "cannot read \(kind) '\(TerminalText.safe(path))': \(String(cString: strerror(errno)))"
+            return errno == ENOENT || errno == ENOTDIR ? "\(kind) '\(TerminalText.safe(path, limit: TerminalText.valueLimit))' not found"
+                : "cannot read \(kind) '\(TerminalText.safe(path, limit: TerminalText.valueLimit))': \(String(cString: strerror(errno)))"
         }
-        return kindName(info.st_mode).map { "\(TerminalText.safe(path)) is \($0), not a \(kind)" }
+        return kindName(info.st_mode).map { "\(TerminalText.safe(path, limit: TerminalText.valueLimit)) is \($0), not a \(kind)" }
     }
 
     /// A whole regular file as UTF-8 text, strictly; otherwise why not, in one line
@@ -53,7 +53,7 @@ enum FileSystem {
     /// Opened without blocking and checked on the open descriptor, so a FIFO swapped in
     /// after a check cannot hang the program waiting for a writer.
     static func readText(_ path: String, kind: String) -> Result<String, FileProblem> {
-        let shown = TerminalText.safe(path)
+        let shown = TerminalText.safe(path, limit: TerminalText.valueLimit)
         func failure(_ what: String) -> Result<String, FileProblem> { .failure(FileProblem(description: what)) }
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {

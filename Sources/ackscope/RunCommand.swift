@@ -2,6 +2,8 @@ import ArgumentParser
 import DeliverySim
 import Experiments
 import TOMLLite
+import Glibc
+import TerminalNcurses
 
 /// `ackscope run`: the headless runner. A table on stdout, JSON and exports on request.
 struct RunCommand: ParsableCommand {
@@ -31,7 +33,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write every counter, one row per lane per sample interval, as CSV to PATH ('-' for stdout).", valueName: "path"))
     var csv: String?
 
-    @Option(name: .customLong("sample-every"), help: ArgumentHelp("Virtual time between CSV rows (default 1s).", valueName: "duration"),
+    @Option(name: .customLong("sample-every"), parsing: .unconditional, help: ArgumentHelp("Virtual time between CSV rows (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
     var sampleEvery: Micros = Duration.seconds(1)
 
@@ -48,9 +50,11 @@ struct RunCommand: ParsableCommand {
     mutating func run() throws {
         var overrides = workload.workload
         overrides.drain = drain
-        try checkOneStdout([("--json", json), ("--csv", csv), ("--events", events)])
+        try checkOutputPaths([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         try checkMemory(experiment.settings)
+        // From here a signal ends the run with the files written as far as it went.
+        Signals.installForHeadless()
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
         let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }
@@ -59,7 +63,12 @@ struct RunCommand: ParsableCommand {
         var observer = ExportObserver(sampleEveryMicros: sampleEvery,
                                       csv: csvFile.map { f in { f.write($0) } },
                                       events: eventsFile.map { f in { f.write($0) } })
-        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer)
+        let progress = ProgressLine(streamsToStdout: csv == "-" || events == "-")
+        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
+            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos) }
+            return Signals.pending() != nil
+        }
+        progress.clear()
         var problems: [String] = []
         for file in [csvFile, eventsFile] { if let p = file?.close() { problems.append(p) } }
         if json != "-" && csv != "-" && events != "-" {
@@ -73,19 +82,35 @@ struct RunCommand: ParsableCommand {
             jsonFile.write(summary.json())
             if let p = jsonFile.close() { problems.append(p) }
         }
-        if let first = problems.first {
-            Output.error(first)
-            throw ExitCode(2)
+        for p in problems { Output.error(p) }
+        if let interruption = summary.interruption, let sig = Signals.pending() {
+            let written = [json, csv, events].compactMap { $0 }.filter { $0 != "-" }
+            Output.error("stopped by \(Self.signalName(sig)) at \(Format.seconds(interruption.atMicros)) virtual"
+                + (written.isEmpty ? "" : "; incomplete output written to " + written.map { Output.printable($0) }.joined(separator: ", ")))
         }
+        // A signal, even one that came after the run had finished, ends the process as
+        // that signal would have (exit status 128 + its number), once the files are done.
+        if let sig = Signals.pending() { Signals.reraise(sig) }
+        Signals.restoreDefaults()
+        if !problems.isEmpty { throw ExitCode(2) }
         if summary.anyFailed {
             Output.error("a check failed; reproduce: " + reproduce(experiment.settings))
             throw ExitCode(1)
         }
     }
 
+    static func signalName(_ sig: Int32) -> String {
+        switch sig {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(sig)"
+        }
+    }
+
     /// The command that reproduces a failed run: the scenario (with its seed), or the flags.
     private func reproduce(_ settings: Settings) -> String {
         guard let scenario else { return SettingsText.command(settings) }
-        return "ackscope run --scenario \(scenario) --seed \(settings.seed)"
+        return "ackscope run --scenario \(Output.printable(scenario)) --seed \(settings.seed)"
     }
 }

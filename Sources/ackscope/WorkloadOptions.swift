@@ -5,24 +5,44 @@ import Experiments
 /// Turns a flag's text into a value, or a one-line error that names what is allowed.
 enum FlagParse {
     static func duration(_ text: String) throws -> Micros {
-        guard let v = UnitParse.duration(text) else {
-            throw ValidationError("expected a duration with a unit: us, ms, s, m or h (e.g. 2ms, 1.5s)")
+        switch UnitParse.parseDuration(text) {
+        case .success(let v): return v
+        case .failure(let e): throw ValidationError(durationProblem(e))
         }
-        return v
     }
 
     static func percent(_ text: String) throws -> Int32 {
-        guard let v = UnitParse.percent(text) else {
-            throw ValidationError("expected a percentage from 0% to 100% (e.g. 1%, 0.5%)")
+        switch UnitParse.parsePercent(text) {
+        case .success(let v): return v
+        case .failure(.outOfRange): throw ValidationError("out of range: a percentage is from 0% to 100%")
+        case .failure: throw ValidationError("expected a percentage from 0% to 100% (e.g. 1%, 0.5%)")
         }
-        return v
     }
 
     static func range(_ text: String) throws -> (Micros, Micros) {
-        guard let v = UnitParse.range(text) else {
-            throw ValidationError("expected a duration or a range MIN..MAX (e.g. 0.5ms..2ms)")
+        switch UnitParse.parseRange(text) {
+        case .success(let v): return v
+        case .failure(.minAboveMax(let lo, let hi)):
+            throw ValidationError("MIN \(Format.duration(lo)) is greater than MAX \(Format.duration(hi))")
+        case .failure(.outOfRange): throw ValidationError(durationProblem(.outOfRange))
+        case .failure: throw ValidationError("expected a duration or a range MIN..MAX (e.g. 0.5ms..2ms)")
         }
-        return v
+    }
+
+    static func durationProblem(_ error: UnitError) -> String {
+        error == .outOfRange
+            ? "out of range: a duration is from 0s to \(UnitParse.durationMaxMicros / 3_600_000_000)h"
+            : "expected a duration with a unit: us, ms, s, m or h (e.g. 2ms, 1.5s)"
+    }
+
+    /// A seed: a whole number from 0 to 2^64-1; a negative or larger one is out of range.
+    static func seed(_ text: String) throws -> UInt64 {
+        if let v = UInt64(text) { return v }
+        let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw ValidationError("out of range: a seed is from 0 to \(UInt64.max)")
+        }
+        throw ValidationError("expected a whole number from 0 to \(UInt64.max)")
     }
 
     static func overflow(_ text: String) throws -> Overflow {
@@ -36,7 +56,7 @@ enum FlagParse {
         var out: [Mode] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let m = Mode(rawValue: String(part)) else {
-                throw ValidationError("'\(part)' is not a mode; allowed: at-most-once, at-least-once, effectively-once (comma-separated)")
+                throw ValidationError("'\(Output.printable(String(part)))' is not a mode; allowed: at-most-once, at-least-once, effectively-once (comma-separated)")
             }
             if !out.contains(m) { out.append(m) }
         }
@@ -54,67 +74,68 @@ func checkMemory(_ s: Settings) throws {
 /// Every knob is optional: with `--scenario`, a flag given on the command line overrides
 /// the scenario's value and the others keep it; without one, `Settings()` defaults apply.
 struct WorkloadOptions: ParsableArguments {
-    @Option(help: "Seed of every random choice; same seed and flags, same numbers (default 1).")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of every random choice; same seed and flags, same numbers (default 1).", valueName: "seed"),
+            transform: FlagParse.seed)
     var seed: UInt64?
-    @Option(help: ArgumentHelp("How long producers produce, in virtual time (run: default 60s; dashboard: until you quit).", valueName: "duration"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("How long producers produce, in virtual time (run: default 60s; dashboard: until you quit).", valueName: "duration"),
             transform: FlagParse.duration)
     var duration: Micros?
-    @Option(help: "Stop producing after N messages in all.")
+    @Option(parsing: .unconditional, help: "Stop producing after N messages in all.")
     var messages: Int?
-    @Option(help: ArgumentHelp("Lanes to run, comma-separated (default all three): at-most-once,at-least-once,effectively-once.", valueName: "modes"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Lanes to run, comma-separated (default all three): at-most-once,at-least-once,effectively-once.", valueName: "modes"),
             transform: FlagParse.modes)
     var modes: [Mode]?
-    @Option(help: "Number of producers (default 1).")
+    @Option(parsing: .unconditional, help: "Number of producers (default 1).")
     var producers: Int?
-    @Option(help: "Messages per second per producer, Poisson arrivals (default 50).")
+    @Option(parsing: .unconditional, help: "Messages per second per producer, Poisson arrivals (default 50).")
     var rate: Double?
-    @Option(help: "Number of consumers (default 4).")
+    @Option(parsing: .unconditional, help: "Number of consumers (default 4).")
     var consumers: Int?
-    @Option(help: "Max unacked deliveries per consumer (default 8).")
+    @Option(parsing: .unconditional, help: "Max unacked deliveries per consumer (default 8).")
     var prefetch: Int?
-    @Option(help: ArgumentHelp("Mean processing time, exponential (default 2ms).", valueName: "duration"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Mean processing time, exponential (default 2ms).", valueName: "duration"),
             transform: FlagParse.duration)
     var processing: Micros?
-    @Option(help: ArgumentHelp("Link latency, uniform MIN..MAX (default 0.5ms..2ms).", valueName: "range"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Link latency, uniform MIN..MAX (default 0.5ms..2ms).", valueName: "range"),
             transform: FlagParse.range)
     var latency: (Micros, Micros)?
-    @Option(help: ArgumentHelp("Packet loss on every link, each direction (default 1%).", valueName: "percent"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Packet loss on every link, each direction (default 1%).", valueName: "percent"),
             transform: FlagParse.percent)
     var loss: Int32?
-    @Option(help: ArgumentHelp("Packet duplication on every link (default 0%).", valueName: "percent"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("Packet duplication on every link (default 0%).", valueName: "percent"),
             transform: FlagParse.percent)
     var duplication: Int32?
-    @Option(name: .customLong("ack-timeout"), help: ArgumentHelp("Ack deadline of a delivery (default 1s).", valueName: "duration"),
+    @Option(name: .customLong("ack-timeout"), parsing: .unconditional, help: ArgumentHelp("Ack deadline of a delivery (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
     var ackTimeout: Micros?
-    @Option(name: .customLong("confirm-timeout"), help: ArgumentHelp("Producer waits this long for a confirm, then publishes again (default 1s).", valueName: "duration"),
+    @Option(name: .customLong("confirm-timeout"), parsing: .unconditional, help: ArgumentHelp("Producer waits this long for a confirm, then publishes again (default 1s).", valueName: "duration"),
             transform: FlagParse.duration)
     var confirmTimeout: Micros?
-    @Option(name: .customLong("max-deliveries"), help: "Deliveries of a message before it is dead-lettered (0: never; default 10).")
+    @Option(name: .customLong("max-deliveries"), parsing: .unconditional, help: "Deliveries of a message before it is dead-lettered (0: never; default 10).")
     var maxDeliveries: Int?
     @Flag(name: .customLong("durable"), help: "The broker keeps messages across a crash (default).")
     var durable = false
     @Flag(name: .customLong("transient"), help: "The broker loses what it holds when it crashes.")
     var transient = false
-    @Option(name: .customLong("dedup-window"), help: ArgumentHelp("The broker drops a re-published message id seen within this window (default 0s: off).", valueName: "duration"),
+    @Option(name: .customLong("dedup-window"), parsing: .unconditional, help: ArgumentHelp("The broker drops a re-published message id seen within this window (default 0s: off).", valueName: "duration"),
             transform: FlagParse.duration)
     var dedupWindow: Micros?
-    @Option(name: .customLong("crash-every"), help: ArgumentHelp("A random consumer crashes every DURATION (default 0s: never).", valueName: "duration"),
+    @Option(name: .customLong("crash-every"), parsing: .unconditional, help: ArgumentHelp("A random consumer crashes every DURATION (default 0s: never).", valueName: "duration"),
             transform: FlagParse.duration)
     var crashEvery: Micros?
-    @Option(name: .customLong("crash-for"), help: ArgumentHelp("How long each of those crashes lasts (default 2s).", valueName: "duration"),
+    @Option(name: .customLong("crash-for"), parsing: .unconditional, help: ArgumentHelp("How long each of those crashes lasts (default 2s).", valueName: "duration"),
             transform: FlagParse.duration)
     var crashFor: Micros?
     @Flag(inversion: .prefixedNo, help: "Add a random fault schedule drawn from the seed: crashes, partitions, slow consumers, traps (default off).")
     var chaos: Bool?
-    @Option(help: "Keys per producer; per-key order is what out-of-order measures (default 8).")
+    @Option(parsing: .unconditional, help: "Keys per producer; per-key order is what out-of-order measures (default 8).")
     var keys: Int?
-    @Option(name: .customLong("max-backlog"), help: "Messages the broker stores at most, ready and unacked (default 100000).")
+    @Option(name: .customLong("max-backlog"), parsing: .unconditional, help: "Messages the broker stores at most, ready and unacked (default 100000).")
     var maxBacklog: Int?
     @Option(help: ArgumentHelp("With a full backlog: reject-publish (refuse the new message; a retrying producer sends it again) or drop-head (drop the oldest ready one) (default reject-publish).", valueName: "policy"),
             transform: FlagParse.overflow)
     var overflow: Overflow?
-    @Option(name: .customLong("max-unconfirmed"), help: "Unconfirmed messages a retrying producer holds at most; then it waits (default 4000).")
+    @Option(name: .customLong("max-unconfirmed"), parsing: .unconditional, help: "Unconfirmed messages a retrying producer holds at most; then it waits (default 4000).")
     var maxUnconfirmed: Int?
 
     mutating func validate() throws {

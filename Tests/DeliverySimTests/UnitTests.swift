@@ -20,6 +20,32 @@ import Testing
         #expect(UnitParse.range("2ms..1ms") == nil)
     }
 
+    /// A well-formed value outside what is accepted is told apart from a malformed one, so
+    /// that an error can say "out of range" or "MIN is greater than MAX" instead of "expected".
+    @Test func parseErrorsSayWhatIsWrong() {
+        #expect(UnitParse.parseDuration("-1s") == .failure(.outOfRange))
+        #expect(UnitParse.parseDuration("10000000000s") == .failure(.outOfRange))
+        #expect(UnitParse.parseDuration("2500000h") == .success(UnitParse.durationMaxMicros))
+        #expect(UnitParse.parseDuration("2500000.1h") == .failure(.outOfRange))
+        #expect(UnitParse.parseDuration("12") == .failure(.malformed))
+        #expect(UnitParse.parseDuration("-s") == .failure(.malformed))
+        #expect(UnitParse.parseDuration("1\u{01}s") == .failure(.malformed))
+        #expect(UnitParse.parsePercent("-1%") == .failure(.outOfRange))
+        #expect(UnitParse.parsePercent("100.5%") == .failure(.outOfRange))
+        #expect(UnitParse.parsePercent("x%") == .failure(.malformed))
+        #expect(UnitParse.parsePercent("100%") == .success(1_000_000))
+        func rangeError(_ text: String) -> UnitError? {
+            if case .failure(let e) = UnitParse.parseRange(text) { return e }
+            return nil
+        }
+        #expect(rangeError("5ms..1ms") == .minAboveMax(min: 5_000, max: 1_000))
+        #expect(rangeError("-1ms..2ms") == .outOfRange)
+        #expect(rangeError("1ms..-2ms") == .outOfRange)
+        #expect(rangeError("-1ms") == .outOfRange)
+        #expect(rangeError("1ms..x") == .malformed)
+        #expect(rangeError("1ms..2ms") == nil)
+    }
+
     @Test func formattingRoundTrips() {
         for text in ["2ms", "1.5s", "250us", "60s", "1.25ms"] {
             #expect(Format.duration(UnitParse.duration(text)!) == text)

@@ -57,5 +57,10 @@ import Testing
         for bad in ["5..1", "a..b", "1..", "1,,2", "x", "0..2000000"] {
             if case .success = Compare.parseSeeds(bad) { Issue.record("accepted \(bad)") }
         }
+        // Whole numbers that are not seeds are out of range, not malformed.
+        for bad in ["-1..5", "1..-5", "-3", "1,18446744073709551616"] {
+            guard case .failure(let e) = Compare.parseSeeds(bad) else { Issue.record("accepted \(bad)"); continue }
+            #expect(e.message == "out of range: a seed is from 0 to 18446744073709551615", "\(bad): \(e.message)")
+        }
     }
 }

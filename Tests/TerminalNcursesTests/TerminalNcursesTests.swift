@@ -216,6 +216,16 @@ struct TerminalNcursesTests {
         }
     }
 
+    /// `echo | ackscope` must blame stdin, not stdout.
+    @Test func noTerminalSaysWhichStreamIsNotATTY() {
+        #expect(TerminalError.notATerminal(stdin: false, stdout: true).description
+            == "ackscope: no terminal (stdin is not a tty); use `ackscope run` for headless runs")
+        #expect(TerminalError.notATerminal(stdin: true, stdout: false).description
+            == "ackscope: no terminal (stdout is not a tty); use `ackscope run` for headless runs")
+        #expect(TerminalError.notATerminal(stdin: false, stdout: false).description
+            == "ackscope: no terminal (stdin and stdout are not a tty); use `ackscope run` for headless runs")
+    }
+
     @Test func closeTwiceIsSafeAndClosedTerminalIgnoresCalls() throws {
         let terminal = try makeTerminal()
         terminal.close()

@@ -11,6 +11,12 @@
 /// blocking read returns early and the loop sees the flag promptly.
 int ack_install_signal_handler(int sig);
 
+/// For headless runs, which poll the flag between slices of work: installs the handler
+/// with SA_RESTART, so a write to a pipe that a signal interrupts goes on instead of
+/// failing with EINTR, and leaves `sig` alone when it is ignored (`nohup`, a background
+/// job of a script). Returns 1 if installed, 0 if left ignored, -1 on error.
+int ack_install_signal_handler_headless(int sig);
+
 /// Restores the default disposition of `sig`.
 int ack_default_signal_handler(int sig);
 
