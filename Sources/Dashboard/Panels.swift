@@ -238,7 +238,13 @@ extension App {
             buf.put(Format.leftPad(text, col - 1), x: x0 + i * col, y: row, role: role, maxWidth: col)
         }
         row += 1
-        for (label, path, role) in Self.laneRows {
+        // `discarded` only exists once a backlog overflowed; its row then takes the place of
+        // the last sparkline, so the panel keeps its height and the other rows their places.
+        var rows = Self.laneRows
+        if lanes.contains(where: { $0.counters.discarded > 0 }), let lost = rows.firstIndex(where: { $0.0 == "lost" }) {
+            rows.insert(("discarded", \.discarded, .stateLost), at: lost + 1)
+        }
+        for (label, path, role) in rows where row < y + height - 1 {
             buf.put(label, x: x + 2, y: row, role: .text, maxWidth: Self.labelWidth - 1)
             for (i, lane) in lanes.enumerated() {
                 let v = lane.counters[keyPath: path]

@@ -199,3 +199,25 @@ import Testing
         }
     }
 }
+
+@Suite struct OverflowOnScreenTests {
+    /// A backlog that overflows shows a `discarded` row, in the lanes panel's own height.
+    @Test func discardedGetsARowOnceABacklogOverflows() {
+        var s = Settings()
+        s.ratePerSecond = 2_000
+        s.processingMicrosMean = 20_000
+        s.maxBacklog = 100
+        s.overflow = .dropHead
+        var app = App(settings: s, unicode: true)
+        let before = app.render(width: 120, height: 40).plainText()
+        #expect(!before.contains("│ discarded"))
+        app.advanceVirtual(by: 3_000_000)
+        let text = app.render(width: 120, height: 40).plainText()
+        let line = text.split(separator: "\n").first { $0.hasPrefix("│ discarded") }
+        let numbers = line.map { $0.split(separator: "│")[0].split(separator: " ").compactMap { Int($0) } } ?? []
+        #expect(numbers.count == 3 && numbers.allSatisfy { $0 > 0 }, "\(line ?? "no discarded row")")
+        // The panel kept its height: the event log's rule is where it was.
+        let rule = { (t: String) in t.split(separator: "\n").firstIndex { $0.hasPrefix("── events") } }
+        #expect(rule(text) == rule(before))
+    }
+}
