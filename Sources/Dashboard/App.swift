@@ -6,25 +6,24 @@ import DeliverySim
 /// tests feed it by hand, so a key-script test never sleeps.
 public struct App: Sendable {
     public private(set) var settings: Settings
-    public private(set) var sim: Simulation
+    /// The world: lanes, the actions due, virtual time (the one `Timeline` every runner drives).
+    public private(set) var sim: Timeline
     public private(set) var paused = false
     /// Virtual seconds per wall second.
     public private(set) var speed: Double = 1
     public private(set) var selection = 0
     public private(set) var showHelp = false
-    public private(set) var quitRequested = false
     public let unicode: Bool
     /// The scenario being played, if any: its words and its timeline.
     public let script: Script?
     public var scenarioName: String? { script?.title }
-    /// The scenario's actions applied so far (they are applied in time order).
-    public private(set) var scriptDone = 0
+    /// The scenario's actions, in the order they are applied, and how many were.
+    public var scriptQueue: [TimedAction] { sim.script }
+    public var scriptDone: Int { sim.scriptApplied }
     /// Why each entry of `sim.applied` happened, index for index.
-    public private(set) var actionOrigins: [ActionOrigin] = []
+    public var actionOrigins: [ActionOrigin] { sim.applied.map(\.origin) }
     /// The info overlay (`i`): the scenario's explanation and timeline.
     public private(set) var showInfo = false
-    /// Set by `e`; the real-time loop writes the snapshot and clears it.
-    public private(set) var snapshotRequested = false
     public let themeNames: [String]
     public private(set) var themeIndex = 0
     /// Which lanes are shown, as indices into `sim.lanes`.
@@ -37,23 +36,8 @@ public struct App: Sendable {
     public private(set) var history: [[Sample]]
     private var lastSampleAt: Micros = 0
     private var lastCounters: [Counters]
-    private var seenNotables: [Int]
     /// Fractional virtual time carried between frames so slow speeds still advance.
     private var carryMicros: Double = 0
-    /// The script's actions, stable-sorted by time (the order they are applied in).
-    public private(set) var scriptQueue: [TimedAction] = []
-    /// `--crash-every` actions, generated up to `crashHorizon` (never unbounded: the
-    /// dashboard may produce for ever), and how many were applied.
-    private var crashSchedule: [TimedAction] = []
-    private var crashIndex = 0
-    private var crashHorizon: Micros = 0
-    /// `--chaos` actions (over `--duration`, or over the default 60s when there is none).
-    private var chaosSchedule: [TimedAction] = []
-    private var chaosIndex = 0
-    /// After `.` stepped one event, lanes stand at different instants; the next action
-    /// first completes the instant, so that a replay (which applies actions between whole
-    /// instants) sees exactly what the session saw.
-    private var partialInstant = false
 
     public static let speeds: [Double] = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
     public static let lossSteps: [Int32] = [0, 10_000, 50_000, 200_000]
@@ -64,19 +48,30 @@ public struct App: Sendable {
     public struct LogLine: Equatable, Sendable {
         /// The lanes it happened in; empty for a fault, which applies to every lane.
         public var modes: [Mode]
-        public var notable: Notable
+        public var atMicros: Micros
+        public var kind: LogKind
+        /// The words after the time and the lanes.
+        public var words: String
         /// For a line that stands for several events of one kind: how many.
         public var summaryCount: Int? = nil
 
-        static func summary(modes: [Mode], kind: Notable.Kind, count: Int, at: Micros) -> LogLine {
-            LogLine(modes: modes, notable: Notable(atMicros: at, kind: kind, message: nil, node: nil,
-                                                   text: "… and \(count) more \(App.kindWords(kind))"),
+        static func summary(modes: [Mode], kind: LogKind, count: Int, at: Micros, unicode: Bool) -> LogLine {
+            LogLine(modes: modes, atMicros: at, kind: kind, words: (unicode ? "…" : "...") + " and \(count) more \(kind.plural)",
                     summaryCount: count)
         }
         public var text: String {
             let lanes = modes.isEmpty ? "all lanes" : modes.map(\.rawValue).joined(separator: "+")
-            return Format.seconds(notable.atMicros) + " " + lanes + " " + String(notable.line.drop { $0 != " " }.dropFirst())
+            return Format.seconds(atMicros) + " " + lanes + " " + words
         }
+    }
+
+    /// What a key asks of the real-time loop, beyond the app's own state.
+    public enum Command: Equatable, Sendable {
+        case quit
+        /// Write a snapshot file (screen and JSON summary); report back with `snapshotTaken`.
+        case writeSnapshot
+        /// Switch the terminal's colours to `themeNames[index]`.
+        case setTheme(index: Int)
     }
 
     /// Per-second deltas of the counters the sparklines show.
@@ -96,25 +91,20 @@ public struct App: Sendable {
         }
     }
 
-    /// Where an applied action came from (written next to it in a recording).
-    public enum ActionOrigin: String, Sendable {
-        case key, scenario
-        case crashEvery = "crash-every"
-        case chaos
-    }
-
     public init(settings: Settings, unicode: Bool = true, script: Script? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0) {
         self.settings = settings
         self.unicode = unicode
         self.script = script
         self.themeNames = themeNames.isEmpty ? ["default"] : themeNames
         self.themeIndex = min(max(0, themeIndex), self.themeNames.count - 1)
-        sim = Simulation(settings: settings, recordNotables: true)
+        sim = Self.world(settings, script)
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
-        seenNotables = Array(repeating: 0, count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
-        resetSchedules()
+    }
+
+    private static func world(_ settings: Settings, _ script: Script?) -> Timeline {
+        Timeline(settings: settings, actions: script?.actions ?? [], recording: logFilter)
     }
 
     // MARK: - Nodes and lanes
@@ -126,10 +116,22 @@ public struct App: Sendable {
 
     public var selectedNode: Node { nodes[min(selection, nodes.count - 1)] }
 
-    /// Lane filters `m` cycles through: all, then each lane alone.
+    /// Lane filters `m` cycles through. With every mode running: the seed's first three,
+    /// then idempotent next to at-least-once and effectively-once, then in-process next to
+    /// them, then each lane alone; otherwise all the lanes given, then each alone.
     public var laneChoices: [[Int]] {
         let all = Array(sim.lanes.indices)
-        return all.count > 1 ? [all] + all.map { [$0] } : [all]
+        guard all.count > 1 else { return [all] }
+        let modes = sim.lanes.map(\.mode)
+        var sets: [[Int]] = []
+        if modes == Mode.allCases {
+            for group in [Mode.classic, [.atLeastOnce, .idempotent, .effectivelyOnce], [.atLeastOnce, .effectivelyOnce, .inProcess]] {
+                sets.append(group.compactMap { modes.firstIndex(of: $0) })
+            }
+        } else {
+            sets.append(all)
+        }
+        return sets + all.map { [$0] }
     }
 
     public var shownLanes: [Int] { laneChoices[laneFilter % laneChoices.count] }
@@ -138,24 +140,25 @@ public struct App: Sendable {
 
     /// Applies one key: every fault key calls the same action API as the headless runner,
     /// at the current virtual time, and the simulation records it with that time.
-    public mutating func press(_ key: Key) {
+    @discardableResult
+    public mutating func press(_ key: Key) -> Command? {
         if showHelp || showInfo {
             switch key {
-            case .character("q"): quitRequested = true
+            case .character("q"): return .quit
             case .resize, .redraw: break
             default:
                 showHelp = false
                 showInfo = false
             }
-            return
+            return nil
         }
         switch key {
-        case .character("q"): quitRequested = true
+        case .character("q"): return .quit
         case .character("?"): showHelp = true
         case .character("i"): showInfo = true
         case .character("e"):
-            snapshotRequested = true
             status = "Writing a snapshot…"
+            return .writeSnapshot
         case .character(" "):
             paused.toggle()
             status = paused ? "Paused: press . to process one event, space to resume." : "Running."
@@ -190,13 +193,14 @@ public struct App: Sendable {
         case .character("t"):
             themeIndex = (themeIndex + 1) % themeNames.count
             status = "Theme: \(themeNames[themeIndex])."
+            return .setTheme(index: themeIndex)
         case .character("r"): restart(seed: settings.seed)
         case .character("R"):
-            var rng = PRNG(seed: settings.seed)
-            restart(seed: rng.next() % 1_000_000)
+            restart(seed: Dice(seed: settings.seed).word(.reseed, 0) % 1_000_000)
         default:
             break
         }
+        return nil
     }
 
     /// Sets the speed (one of `speeds`; others snap to the nearest above).
@@ -206,9 +210,8 @@ public struct App: Sendable {
 
     public mutating func setStatus(_ text: String) { status = text }
 
-    /// The real-time loop took the snapshot request (`e`).
+    /// The real-time loop wrote (or failed to write) the snapshot `e` asked for.
     public mutating func snapshotTaken(_ words: String) {
-        snapshotRequested = false
         status = words
     }
 
@@ -221,17 +224,20 @@ public struct App: Sendable {
     public static func speedText(_ s: Double) -> String { JSON.number(s) + "x" }
 
     private mutating func act(_ action: Action, _ words: String) {
-        if partialInstant { advanceVirtual(by: 1) }
-        apply(action, origin: .key)
+        sim.apply(action, origin: .key)
         collect()
-        status = words
+        status = words + inProcessNote(action)
     }
 
-    /// Applies an action now and remembers where it came from.
-    private mutating func apply(_ action: Action, origin: ActionOrigin) {
-        let before = sim.applied.count
-        sim.apply(action)
-        if sim.applied.count > before { actionOrigins.append(origin) }
+    /// What a network fault on a consumer does not do to an in-process lane on screen.
+    private func inProcessNote(_ action: Action) -> String {
+        guard case .consumer? = action.target, shownLanes.contains(where: { sim.lanes[$0].mode == .inProcess }) else { return "" }
+        switch action {
+        case .partition, .partitionOneWay:
+            return " In-process: no network between broker and consumer, so nothing to cut."
+        default:
+            return ""
+        }
     }
 
     /// The lane whose node states and numbers the topology shows when only one fits: the
@@ -311,15 +317,13 @@ public struct App: Sendable {
 
     private mutating func restart(seed: UInt64) {
         settings.seed = seed
-        sim = Simulation(settings: settings, recordNotables: true)
+        sim = Self.world(settings, script)
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
-        seenNotables = Array(repeating: 0, count: settings.modes.count)
         lastSampleAt = 0
         carryMicros = 0
         log.removeAll()
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
-        resetSchedules()
         status = "Restarted with seed \(seed)."
     }
 
@@ -371,127 +375,40 @@ public struct App: Sendable {
     /// Set when the last frame could not simulate all the virtual time the speed asked for.
     public private(set) var fallingBehind = false
 
-    /// Advances virtual time directly (tests and replays), stopping exactly at each
-    /// scheduled action (scenario, `--crash-every`, `--chaos`) to apply it, as a headless
-    /// run does: every event up to that instant first, then the action.
+    /// Advances virtual time directly (tests and replays). The timeline applies every
+    /// scheduled action (scenario, `--crash-every`, `--chaos`) at its instant, as a
+    /// headless run does; the app stops at each sample time for its sparklines.
     public mutating func advanceVirtual(by micros: Micros) {
         guard micros > 0 else { return }
         let target = sim.now + micros
-        partialInstant = false
+        let appliedBefore = sim.applied.count
         while true {
             let nextSample = lastSampleAt + Self.sampleMicros
-            let nextAction = nextScheduled()?.at ?? .max
-            let stop = min(target, nextSample, nextAction)
+            let stop = min(target, nextSample)
             sim.advance(to: stop)
             if stop == nextSample {
                 lastSampleAt += Self.sampleMicros
                 sample()
             }
-            if stop == nextAction { applyDue(at: stop) }
             if stop >= target { break }
+        }
+        if let last = sim.applied[appliedBefore...].last(where: { $0.origin == .scenario }) {
+            status = "Scenario: " + last.timed.action.description + "."
         }
         collect()
     }
 
     /// While paused: one event, or the next scheduled action if it comes first.
     private mutating func step() {
-        let nextEvent = sim.lanes.compactMap(\.nextEventMicros).min()
-        if let next = nextScheduled(), nextEvent.map({ next.at <= $0 }) ?? true {
-            if next.at > sim.now {
-                advanceVirtual(by: next.at - sim.now)
-            } else {
-                applyDue(at: next.at)
-                collect()
-            }
-            status = "Scheduled action at " + Format.seconds(next.at) + ": " + (sim.applied.last?.action.description ?? "") + "."
-            return
+        switch sim.step() {
+        case .action(let timed):
+            status = "Scheduled action at " + Format.seconds(timed.atMicros) + ": " + timed.action.description + "."
+        case .event:
+            status = "One event: virtual time " + Format.seconds(sim.now) + "."
+        case .nothing:
+            status = "Nothing left to happen."
         }
-        sim.stepOneEvent()
-        partialInstant = true
         collect()
-        status = "One event: virtual time " + Format.seconds(sim.now) + "."
-    }
-
-    // MARK: - Scheduled actions
-
-    /// Rebuilds the schedules from the settings (at start and on `r`/`R`).
-    private mutating func resetSchedules() {
-        scriptQueue = Self.stableSortedByTime(script?.actions ?? [])
-        scriptDone = 0
-        actionOrigins = []
-        partialInstant = false
-        crashSchedule = []
-        crashIndex = 0
-        crashHorizon = 0
-        chaosSchedule = []
-        chaosIndex = 0
-        if settings.chaos {
-            var s = settings
-            s.crashEveryMicros = 0
-            if s.durationMicros >= Settings.unlimitedMicros { s.durationMicros = Settings().durationMicros }
-            chaosSchedule = Self.stableSortedByTime(FaultSchedule.generated(s))
-        }
-    }
-
-    /// The earliest scheduled action not yet applied. Same-time ties go scenario first,
-    /// then `--crash-every`, then `--chaos`: the order `Simulation.runToEnd` applies them.
-    private mutating func nextScheduled() -> (at: Micros, origin: ActionOrigin)? {
-        var best: (at: Micros, origin: ActionOrigin)? = nil
-        if scriptDone < scriptQueue.count { best = (scriptQueue[scriptDone].atMicros, .scenario) }
-        if let t = nextCrashTime(), best.map({ t < $0.at }) ?? true { best = (t, .crashEvery) }
-        if chaosIndex < chaosSchedule.count {
-            let t = chaosSchedule[chaosIndex].atMicros
-            if best.map({ t < $0.at }) ?? true { best = (t, .chaos) }
-        }
-        return best
-    }
-
-    /// Applies every scheduled action due at `t`, in tie order.
-    private mutating func applyDue(at t: Micros) {
-        while let next = nextScheduled(), next.at <= t {
-            switch next.origin {
-            case .scenario:
-                apply(scriptQueue[scriptDone].action, origin: .scenario)
-                scriptDone += 1
-                status = "Scenario: " + scriptQueue[scriptDone - 1].action.description + "."
-            case .crashEvery:
-                apply(crashSchedule[crashIndex].action, origin: .crashEvery)
-                crashIndex += 1
-            case .chaos:
-                apply(chaosSchedule[chaosIndex].action, origin: .chaos)
-                chaosIndex += 1
-            case .key:
-                return
-            }
-        }
-    }
-
-    /// The time of the next `--crash-every` action, generating further ahead when needed.
-    ///
-    /// `FaultSchedule.generated` over a longer duration starts with the same actions (it
-    /// draws them in time order), so regenerating with a doubled horizon keeps everything
-    /// before the old horizon in place, and `crashIndex` stays valid.
-    private mutating func nextCrashTime() -> Micros? {
-        guard settings.crashEveryMicros > 0, settings.consumers > 0 else { return nil }
-        while true {
-            let complete = crashHorizon >= settings.durationMicros
-            if crashIndex < crashSchedule.count, complete || crashSchedule[crashIndex].atMicros < crashHorizon {
-                return crashSchedule[crashIndex].atMicros
-            }
-            if complete && crashHorizon > 0 { return nil }
-            let first = max(Duration.seconds(60), settings.crashEveryMicros * 64)
-            crashHorizon = min(settings.durationMicros, crashHorizon == 0 ? first : crashHorizon * 2)
-            var s = settings
-            s.chaos = false
-            s.durationMicros = crashHorizon
-            crashSchedule = Self.stableSortedByTime(FaultSchedule.generated(s))
-        }
-    }
-
-    static func stableSortedByTime(_ items: [TimedAction]) -> [TimedAction] {
-        items.enumerated().sorted { a, b in
-            a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
-        }.map(\.element)
     }
 
     // MARK: - The session as a run
@@ -499,7 +416,7 @@ public struct App: Sendable {
     /// Completes an instant left half-processed by `.`, so the session ends between whole
     /// instants like any headless run (call before writing `--json` or `--record`).
     public mutating func finishSession() {
-        if partialInstant { advanceVirtual(by: 1) }
+        sim.completeInstant()
     }
 
     /// The settings that replay this session headless: production until now (or until
@@ -530,7 +447,6 @@ public struct App: Sendable {
     /// The screen as text, then the JSON summary: what `e` writes.
     public func snapshotText(width: Int, height: Int) -> String {
         var copy = self
-        copy.snapshotRequested = false
         copy.showHelp = false
         copy.showInfo = false
         let screen = copy.render(width: max(width, Self.minWidth), height: max(height, Self.minHeight)).plainText()
@@ -551,60 +467,63 @@ public struct App: Sendable {
         collect()
     }
 
-    /// Pulls new notable events from the lanes into the log, rate-limited per kind.
+    /// Pulls new notable events from the timeline into the log, rate-limited per kind.
     private mutating func collect() {
+        let events = sim.takeEvents()
+        guard !events.isEmpty else { return }
+        let narration = Narration(settings: settings)
         var fresh: [LogLine] = []
-        for (i, lane) in sim.lanes.enumerated() {
-            let newCount = lane.notableCount - seenNotables[i]
-            guard newCount > 0 else { continue }
-            seenNotables[i] = lane.notableCount
-            let items = lane.notables.suffix(min(newCount, lane.notables.count))
-            var perKind: [Notable.Kind: Int] = [:]
-            var skipped: [(Notable.Kind, Int, Micros)] = []
-            for n in items {
-                if n.kind == .fault {
-                    // Faults are the same in every lane: log them once.
-                    if i == 0 { fresh.append(LogLine(modes: [], notable: n)) }
-                    continue
+        var perKind: [LogKey: Int] = [:]
+        var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
+        for item in events {
+            let mode = sim.lanes[item.lane].mode
+            if item.event.kind == .fault {
+                // Faults are the same in every lane: log them once.
+                if item.lane == 0, let (kind, words) = narration.line(item.event, mode: mode) {
+                    fresh.append(LogLine(modes: [], atMicros: item.event.atMicros, kind: kind, words: words))
                 }
-                let seen = perKind[n.kind, default: 0]
-                perKind[n.kind] = seen + 1
-                if seen < 3 {
-                    fresh.append(LogLine(modes: [lane.mode], notable: n))
-                } else if let k = skipped.firstIndex(where: { $0.0 == n.kind }) {
-                    skipped[k].1 += 1
-                    skipped[k].2 = n.atMicros
-                } else {
-                    skipped.append((n.kind, 1, n.atMicros))
-                }
+                continue
             }
-            for (kind, count, at) in skipped {
-                fresh.append(LogLine.summary(modes: [lane.mode], kind: kind, count: count, at: at))
+            guard let (kind, words) = narration.line(item.event, mode: mode) else { continue }
+            let key = LogKey(kind: kind, modes: [mode])
+            let seen = perKind[key, default: 0]
+            perKind[key] = seen + 1
+            if seen < 3 {
+                fresh.append(LogLine(modes: [mode], atMicros: item.event.atMicros, kind: kind, words: words))
+            } else {
+                let old = skipped[key]
+                skipped[key] = ((old?.count ?? 0) + 1, item.event.atMicros, old?.order ?? skipped.count)
             }
+        }
+        for (key, v) in skipped.sorted(by: { $0.value.order < $1.value.order }) {
+            fresh.append(LogLine.summary(modes: key.modes, kind: key.kind, count: v.count, at: v.at, unicode: unicode))
         }
         guard !fresh.isEmpty else { return }
         // Stable by time, so lanes interleave the way things happened.
         let ordered = fresh.enumerated().sorted { a, b in
-            a.element.notable.atMicros < b.element.notable.atMicros
-                || (a.element.notable.atMicros == b.element.notable.atMicros && a.offset < b.offset)
+            a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
         }.map(\.element)
         // The same thing in several lanes at the same instant is one line naming them all.
         var merged: [LogLine] = []
         for line in ordered {
-            if let k = merged.lastIndex(where: { $0.notable == line.notable && !$0.modes.isEmpty }),
-               merged[k].notable.atMicros == line.notable.atMicros, !line.modes.isEmpty {
+            if !line.modes.isEmpty, let k = merged.lastIndex(where: { !$0.modes.isEmpty && $0.words == line.words && $0.kind == line.kind }),
+               merged[k].atMicros == line.atMicros {
                 merged[k].modes += line.modes
             } else {
                 merged.append(line)
             }
         }
-        // A flood (a crashed broker at high speed) would push everything else off the log;
-        // a summary line following the same summary is folded into it instead.
+        // A flood (a crashed broker at high speed) would push everything else off the log:
+        // a summary line is folded into the recent summary of the same kind and lanes, even
+        // when summaries of other lanes came between.
         for line in merged {
-            if let count = line.summaryCount, let last = log.last, let lastCount = last.summaryCount,
-               last.notable.kind == line.notable.kind, last.modes == line.modes {
-                log[log.count - 1] = LogLine.summary(modes: line.modes, kind: line.notable.kind,
-                                                     count: lastCount + count, at: line.notable.atMicros)
+            if let count = line.summaryCount,
+               let k = log.indices.suffix(Self.foldWindow).last(where: { log[$0].summaryCount != nil && log[$0].kind == line.kind && log[$0].modes == line.modes }),
+               log[(k + 1)...].allSatisfy({ $0.summaryCount != nil }) {
+                let folded = LogLine.summary(modes: line.modes, kind: line.kind, count: log[k].summaryCount! + count, at: line.atMicros,
+                                             unicode: unicode)
+                log.remove(at: k)
+                log.append(folded)
             } else {
                 log.append(line)
             }
@@ -612,21 +531,11 @@ public struct App: Sendable {
         if log.count > Self.logLength { log.removeFirst(log.count - Self.logLength) }
     }
 
-    static func kindWords(_ k: Notable.Kind) -> String {
-        switch k {
-        case .fault: "faults"
-        case .redelivery: "redeliveries"
-        case .duplicateDelivery: "duplicate deliveries"
-        case .duplicateEffect: "duplicate effects"
-        case .suppressed: "suppressed duplicates"
-        case .lost: "losses"
-        case .deadLettered: "dead letters"
-        case .discarded: "discarded messages"
-        case .outOfOrder: "out-of-order effects"
-        case .ackDropped: "dropped acks"
-        case .confirmDropped: "dropped confirms"
-        case .retry: "producer retries"
-        case .crashTrap: "trap crashes"
-        }
+    /// How far back a summary line looks for one of its kind to fold into.
+    static let foldWindow = 8
+
+    private struct LogKey: Hashable {
+        var kind: LogKind
+        var modes: [Mode]
     }
 }

@@ -205,8 +205,8 @@ extension App {
     static func laneRole(_ mode: Mode) -> StyleRole {
         switch mode {
         case .atMostOnce: .laneAtMostOnce
-        case .atLeastOnce: .laneAtLeastOnce
-        case .effectivelyOnce: .laneEffectivelyOnce
+        case .atLeastOnce, .idempotent: .laneAtLeastOnce
+        case .effectivelyOnce, .inProcess: .laneEffectivelyOnce
         }
     }
 
@@ -333,7 +333,7 @@ extension App {
         }
     }
 
-    static func logRole(_ kind: Notable.Kind) -> StyleRole {
+    static func logRole(_ kind: LogKind) -> StyleRole {
         switch kind {
         case .fault: .warning
         case .redelivery, .retry: .stateRedelivered
@@ -363,7 +363,7 @@ extension App {
             buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
         }
         for (k, line) in lines.enumerated() {
-            buf.put(line.text, x: x + 1, y: y + 1 + k, role: Self.logRole(line.notable.kind), maxWidth: width - 2)
+            buf.put(line.text, x: x + 1, y: y + 1 + k, role: Self.logRole(line.kind), maxWidth: width - 2)
         }
     }
 

@@ -5,6 +5,10 @@ struct StoredMsg {
     var ref: MsgRef
     /// Deliveries so far; a delivery with count > 1 carries the `redelivered` flag.
     var deliveryCount: Int32
+    /// Which publish made this copy (publish attempt × 2, + 1 for a copy the network
+    /// duplicated): keys the dice of its deliveries, so two stored copies of one message
+    /// do not share them.
+    var origin: UInt32
 }
 
 /// An outstanding delivery: the broker's half of the window of doubt.
@@ -19,49 +23,145 @@ struct Delivery {
 
 /// What the broker must do when an ack deadline passes.
 enum AckDeadlineAction {
-    /// Put the message back in the ready queue for another delivery.
+    /// The message went back to the ready queue for another delivery.
     case redeliver(StoredMsg)
     /// Give up: max deliveries reached.
     case deadLetter(StoredMsg)
-    /// An at-most-once slot frees up; there is nothing to redeliver.
+    /// An at-most-once slot freed up; there is nothing to redeliver.
     case releaseSlot
-    /// The delivery was acked (or reset) before its deadline.
-    case none
 }
 
-/// The broker's bookkeeping as a value type whose transitions return what must happen.
-///
-/// The lane performs the returned action (tracking copies, counting, scheduling), so this
-/// logic is tested by asserting on actions alone.
-struct Broker {
-    var up = true
-    var durable: Bool
-    var maxDeliveries: Int
-    var ready: Deque<StoredMsg> = []
-    var deliveries = U64Map<Delivery>(capacity: 256)
-    /// Ack deadlines in the order they were set; the timeout is constant, so this is sorted.
-    var deadlines: Deque<(Micros, UInt64)> = []
-    var deadlineTimerArmed = false
-    var outstanding: [Int]
-    /// The broker's view of which consumers are connected (a crash closes the connection).
-    var connected: [Bool]
-    var nextDeliveryID: UInt64 = 1
-    var roundRobin = 0
-    var unackedCount = 0
-    /// Recently published ids → expiry (dedup of producer retries).
-    var dedup = U64Map<Micros>()
-    var dedupQueue: Deque<(Micros, UInt64)> = []
-    var dedupTimerArmed = false
+/// What became of a publish that reached the broker.
+enum PublishOutcome {
+    /// Dropped as a duplicate: by the dedup window, or by a store keyed by message id.
+    case duplicate(SimEvent.Cause)
+    /// The backlog was full and the broker refused it (no confirm).
+    case refused
+    /// Stored; with drop-head, the oldest ready message it dropped to make room.
+    case stored(droppedHead: StoredMsg?)
+}
 
-    init(consumers: Int, durable: Bool, maxDeliveries: Int) {
-        self.durable = durable
-        self.maxDeliveries = maxDeliveries
+/// A delivery the broker decided to send.
+struct Dispatch {
+    var consumer: Int
+    var msg: StoredMsg
+    var deliveryID: UInt64
+    /// When the ack-deadline timer must be armed for it, if it is not armed yet.
+    var armTimerAt: Micros?
+}
+
+/// The broker: a state machine whose fields are its own. Every transition returns what
+/// must happen next (deliveries to send, messages to redeliver or give up on, timers to
+/// arm), and the lane performs it: copies, counters, events, scheduling. So the broker's
+/// logic is tested by asserting on what it returns.
+struct Broker {
+    private(set) var up = true
+    let durable: Bool
+    let maxDeliveries: Int
+    let maxBacklog: Int
+    let overflow: Overflow
+    private var ready: Deque<StoredMsg> = []
+    private var deliveries = U64Map<Delivery>(capacity: 256)
+    /// Ack deadlines in the order they were set; the timeout is constant, so this is sorted.
+    private var deadlines: Deque<(Micros, UInt64)> = []
+    private var deadlineTimerArmed = false
+    private var outstanding: [Int]
+    /// The broker's view of which consumers are connected (a crash closes the connection).
+    private var connected: [Bool]
+    private var nextDeliveryID: UInt64 = 1
+    private var roundRobin = 0
+    private(set) var unackedCount = 0
+    /// Recently published ids → expiry (dedup of producer retries).
+    private var dedup = U64Map<Micros>()
+    private var dedupQueue: Deque<(Micros, UInt64)> = []
+    private var dedupTimerArmed = false
+    /// In-process: every id ever stored (the store is keyed by message id).
+    private var storedIDs: IdempotencyRecord?
+
+    init(consumers: Int, producers: Int, settings s: Settings, keyedStore: Bool) {
+        durable = s.durable
+        maxDeliveries = s.maxDeliveries
+        maxBacklog = s.maxBacklog
+        overflow = s.overflow
         outstanding = Array(repeating: 0, count: consumers)
         connected = Array(repeating: true, count: consumers)
+        storedIDs = keyedStore ? IdempotencyRecord(producers: producers) : nil
     }
 
-    /// The next consumer that may take a delivery, round robin, or nil.
-    mutating func pickConsumer(prefetch: Int) -> Int? {
+    // MARK: - Views
+
+    var readyCount: Int { ready.count }
+    /// Messages stored now, ready and unacked: what the backlog limit bounds.
+    var stored: Int { ready.count + unackedCount }
+    func outstanding(of c: Int) -> Int { outstanding[c] }
+    func isConnected(_ c: Int) -> Bool { connected[c] }
+    func deadline(of deliveryID: UInt64) -> Micros? { deliveries[deliveryID]?.deadlineMicros }
+    /// Every message copy the broker holds (ready, and unacked deliveries that hold one).
+    func forEachCopy(_ body: (MsgRef) -> Void) {
+        for m in ready { body(m.ref) }
+        deliveries.forEach { _, d in if d.holdsCopy { body(d.msg.ref) } }
+    }
+
+    // MARK: - Transitions
+
+    /// A publish arrived.
+    mutating func receive(_ msg: StoredMsg, now: Micros, dedupWindow: Micros) -> PublishOutcome {
+        let id = msg.ref.id
+        if dedupWindow > 0 {
+            if let expiry = dedup[id.raw], expiry > now { return .duplicate(.dedupWindow) }
+        }
+        if let ids = storedIDs, ids.contains(id) { return .duplicate(.storeKey) }
+        var dropped: StoredMsg? = nil
+        if stored >= maxBacklog {
+            guard overflow == .dropHead, !ready.isEmpty else { return .refused }
+            dropped = ready.removeFirst()
+        }
+        if dedupWindow > 0 {
+            dedup.insert(id.raw, now + dedupWindow)
+            dedupQueue.append((now + dedupWindow, id.raw))
+        }
+        _ = storedIDs?.insert(id)
+        ready.append(msg)
+        return .stored(droppedHead: dropped)
+    }
+
+    /// When the dedup-expiry timer must fire, if it must be armed now.
+    mutating func dedupTimer(now: Micros) -> Micros? {
+        guard !dedupTimerArmed, let (due, _) = dedupQueue.first else { return nil }
+        dedupTimerArmed = true
+        return max(due, now)
+    }
+
+    /// The dedup timer fired: drops the entries that have expired.
+    mutating func expireDedup(now: Micros) {
+        dedupTimerArmed = false
+        while let (expiry, raw) = dedupQueue.first, expiry <= now {
+            dedupQueue.removeFirst()
+            if let current = dedup[raw], current <= now { dedup.removeValue(forKey: raw) }
+        }
+    }
+
+    /// The next delivery to send, to the next consumer with room under its prefetch (round
+    /// robin), or nil.
+    mutating func nextDispatch(prefetch: Int, holdsCopy: Bool, deadline: Micros) -> Dispatch? {
+        guard up, !ready.isEmpty, let c = pickConsumer(prefetch: prefetch) else { return nil }
+        var m = ready.removeFirst()
+        m.deliveryCount += 1
+        let id = nextDeliveryID
+        nextDeliveryID += 1
+        deliveries.insert(id, Delivery(msg: m, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline))
+        deadlines.append((deadline, id))
+        outstanding[c] += 1
+        if holdsCopy { unackedCount += 1 }
+        var arm: Micros? = nil
+        if !deadlineTimerArmed {
+            deadlineTimerArmed = true
+            arm = deadline
+        }
+        return Dispatch(consumer: c, msg: m, deliveryID: id, armTimerAt: arm)
+    }
+
+    private mutating func pickConsumer(prefetch: Int) -> Int? {
         let n = outstanding.count
         for k in 0..<n {
             let c = (roundRobin + k) % n
@@ -73,67 +173,85 @@ struct Broker {
         return nil
     }
 
-    /// Records a delivery of `msg` to consumer `c`; returns its id.
-    mutating func recordDelivery(_ msg: StoredMsg, to c: Int, holdsCopy: Bool, deadline: Micros) -> UInt64 {
-        let id = nextDeliveryID
-        nextDeliveryID += 1
-        deliveries.insert(id, Delivery(msg: msg, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline))
-        deadlines.append((deadline, id))
-        outstanding[c] += 1
-        if holdsCopy { unackedCount += 1 }
-        return id
-    }
-
     /// An ack (or at-most-once credit) arrived; returns the settled delivery, if still open.
     mutating func settle(_ deliveryID: UInt64) -> Delivery? {
-        guard let d = deliveries.removeValue(forKey: deliveryID) else { return nil }
+        guard up, let d = deliveries.removeValue(forKey: deliveryID) else { return nil }
         outstanding[Int(d.consumer)] -= 1
         if d.holdsCopy { unackedCount -= 1 }
         return d
     }
 
-    mutating func ackDeadlinePassed(_ deliveryID: UInt64) -> AckDeadlineAction {
-        guard let d = settle(deliveryID) else { return .none }
-        guard d.holdsCopy else { return .releaseSlot }
-        if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries { return .deadLetter(d.msg) }
-        return .redeliver(d.msg)
+    /// The deadline timer fired: the next delivery whose deadline has passed by `now`, and
+    /// what that means; nil when none is left (then `rearmDeadlineTimer`).
+    mutating func nextPassedDeadline(now: Micros) -> AckDeadlineAction? {
+        deadlineTimerArmed = false
+        while let (due, id) = deadlines.first, due <= now {
+            deadlines.removeFirst()
+            guard let d = settle(id) else { continue }
+            guard d.holdsCopy else { return .releaseSlot }
+            if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries { return .deadLetter(d.msg) }
+            ready.append(d.msg)
+            return .redeliver(d.msg)
+        }
+        return nil
     }
 
-    /// A durable broker restarts: every message it had delivered and not seen acked goes
-    /// back to ready, in delivery order, flagged as delivered before.
-    mutating func recoverAfterRestart() {
-        let open = deliveries.sortedKeys()
-        var back: [StoredMsg] = []
-        for id in open where deliveries[id]!.holdsCopy { back.append(deliveries[id]!.msg) }
+    /// When the deadline timer must fire next, if it must be armed now.
+    mutating func rearmDeadlineTimer() -> Micros? {
+        guard up, !deadlineTimerArmed, let (due, _) = deadlines.first else { return nil }
+        deadlineTimerArmed = true
+        return due
+    }
+
+    mutating func disconnect(_ c: Int) { connected[c] = false }
+    mutating func connect(_ c: Int) { connected[c] = up }
+
+    /// In-process: a consumer's uncommitted deliveries roll back to the front of the ready
+    /// queue at once (the broker is the same process and knows nothing was committed).
+    mutating func rollBack(consumer c: Int) -> [StoredMsg] {
+        var back: [(UInt64, StoredMsg)] = []
+        deliveries.forEach { id, d in if Int(d.consumer) == c && d.holdsCopy { back.append((id, d.msg)) } }
+        back.sort { $0.0 < $1.0 }
+        for (id, _) in back { _ = settle(id) }
+        ready.insert(contentsOf: back.map(\.1), at: 0)
+        return back.map(\.1)
+    }
+
+    /// The broker process dies. A transient broker loses everything it held: returned, so
+    /// the lane can account for each copy.
+    mutating func crash() -> [MsgRef] {
+        guard up else { return [] }
+        up = false
+        for c in connected.indices { connected[c] = false }
+        guard !durable else { return [] }
+        var gone = ready.map(\.ref)
+        for id in deliveries.sortedKeys() where deliveries[id]!.holdsCopy { gone.append(deliveries[id]!.msg.ref) }
+        ready.removeAll()
+        resetDeliveries()
+        dedup.removeAll()
+        dedupQueue.removeAll()
+        return gone
+    }
+
+    /// The broker comes back. A durable one puts every message it had delivered and not
+    /// seen acked back to ready, in delivery order, flagged as delivered before.
+    mutating func restart(consumersUp: [Bool]) {
+        guard !up else { return }
+        up = true
+        if durable {
+            var back: [StoredMsg] = []
+            for id in deliveries.sortedKeys() where deliveries[id]!.holdsCopy { back.append(deliveries[id]!.msg) }
+            resetDeliveries()
+            ready.insert(contentsOf: back, at: 0)
+        }
+        for c in connected.indices { connected[c] = consumersUp[c] }
+    }
+
+    private mutating func resetDeliveries() {
         deliveries.removeAll()
         deadlines.removeAll()
+        deadlineTimerArmed = false
         unackedCount = 0
         for i in outstanding.indices { outstanding[i] = 0 }
-        ready.insert(contentsOf: back, at: 0)
-    }
-
-    /// Messages stored now, ready and unacked: what the backlog limit bounds.
-    var stored: Int { ready.count + unackedCount }
-
-    /// A refused publish must not count as seen by the dedup window: its retry is not a duplicate.
-    mutating func forgetPublish(_ id: MessageID) {
-        dedup.removeValue(forKey: id.raw)
-    }
-
-    /// Whether `id` was published within the dedup window (and so must be dropped).
-    mutating func isDuplicatePublish(_ id: MessageID, now: Micros, window: Micros) -> Bool {
-        guard window > 0 else { return false }
-        if let expiry = dedup[id.raw], expiry > now { return true }
-        dedup.insert(id.raw, now + window)
-        dedupQueue.append((now + window, id.raw))
-        return false
-    }
-
-    /// Drops dedup entries that have expired by `now`.
-    mutating func expireDedup(now: Micros) {
-        while let (expiry, raw) = dedupQueue.first, expiry <= now {
-            dedupQueue.removeFirst()
-            if let current = dedup[raw], current <= now { dedup.removeValue(forKey: raw) }
-        }
     }
 }

@@ -16,12 +16,10 @@ extension Lane {
         for p in producers {
             p.outstanding.forEach { _, e in copies[e.msg.id.raw, default: 0] += 1 }
         }
-        for m in broker.ready { copies[m.ref.id.raw, default: 0] += 1 }
-        var unacked = 0
-        broker.deliveries.forEach { _, d in
-            guard d.holdsCopy else { return }
-            unacked += 1
-            copies[d.msg.ref.id.raw, default: 0] += 1
+        var held = 0
+        broker.forEachCopy { ref in
+            held += 1
+            copies[ref.id.raw, default: 0] += 1
         }
         for c in consumers {
             if !c.up && !c.buffer.isEmpty { return "consumer is down but holds \(c.buffer.count) messages" }
@@ -45,10 +43,10 @@ extension Lane {
         if broker.stored > settings.maxBacklog { return "the broker stores \(broker.stored) messages, above max_backlog \(settings.maxBacklog)" }
         // 4. Gauges agree with the world.
         if wire != counters.inFlight { return "in_flight says \(counters.inFlight), \(wire) packets on the wire" }
-        if unacked != broker.unackedCount { return "unacked says \(broker.unackedCount), broker holds \(unacked)" }
+        if held != broker.stored { return "the broker stores \(broker.stored) (ready + unacked), \(held) copies found" }
         // 5. Per-mode invariants that hold at every instant.
         if mode == .atMostOnce && counters.redelivered != 0 { return "at-most-once redelivered a message" }
-        if mode == .effectivelyOnce && counters.duplicateEffects != 0 { return "effectively-once applied an effect twice" }
+        if mode != .atMostOnce && mode != .atLeastOnce && counters.duplicateEffects != 0 { return "\(mode.rawValue) applied an effect twice" }
         if mode == .effectivelyOnce && counters.outOfOrder != 0 { return "effectively-once applied an older write over a newer one" }
         if counters.processed - counters.duplicateEffects != tracker.effected {
             return "processed - duplicate_effects (\(counters.processed - counters.duplicateEffects)) != messages effected (\(tracker.effected))"
@@ -98,6 +96,10 @@ extension Lane {
                                 detail: "\(counters.redelivered) redelivered"))
         case .atLeastOnce:
             checks.append(lossCheck())
+        case .idempotent, .inProcess:
+            checks.append(lossCheck())
+            checks.append(Check(name: "no_duplicate_effects", status: counters.duplicateEffects == 0 ? .pass : .fail,
+                                detail: "\(counters.duplicateEffects) duplicate effects, \(counters.duplicatesSuppressed) suppressed"))
         case .effectivelyOnce:
             checks.append(lossCheck())
             checks.append(Check(name: "no_duplicate_effects", status: counters.duplicateEffects == 0 ? .pass : .fail,

@@ -2,11 +2,19 @@
 extension Lane {
     /// Applies `action` now. Unknown indices are ignored (validated by `Simulation`).
     public mutating func apply(_ action: Action) {
-        if recordNotables { note(.fault, nil, action.target, action.description) }
+        if recording.wants(.fault) { emit(SimEvent(atMicros: now, kind: .fault, node: action.target, action: action)) }
+        // In-process, consumers share the broker's process: no link between them to cut,
+        // lose, duplicate or slow down. Producers still publish over the network.
+        if mode.consumersInProcess, case .consumer? = action.target {
+            switch action {
+            case .partition, .partitionOneWay, .heal, .setLoss, .setDuplication, .setLatency: return
+            default: break
+            }
+        }
         switch action {
         case .crash(let node):
             switch node {
-            case .consumer(let c): if consumers[c].up { crashConsumer(c, reason: "crash") }
+            case .consumer(let c): if consumers[c].up { crashConsumer(c) }
             case .producer(let p): producers[p].up = false
             case .broker: crashBroker()
             }
@@ -88,25 +96,36 @@ extension Lane {
     }
 
     /// A consumer process dies: what it held in memory is gone; its sink is durable.
-    mutating func crashConsumer(_ c: Int, reason: String) {
+    mutating func crashConsumer(_ c: Int) {
         consumers[c].up = false
+        dropMemory(c)
+        // The connection closes, so the broker stops sending to it; what it had delivered
+        // stays unacked until the ack deadline (the broker cannot know what was done).
+        // In-process, the broker is the same process and knows nothing was committed: the
+        // deliveries roll back to ready at once.
+        broker.disconnect(c)
+        if mode.consumersInProcess {
+            _ = broker.rollBack(consumer: c)
+            dispatch()
+        }
+    }
+
+    /// Consumer `c` loses what it held in memory (a crash of it, or of its process).
+    private mutating func dropMemory(_ c: Int) {
         consumers[c].epoch += 1
         consumers[c].busy = false
         consumers[c].trap = nil
         let held = consumers[c].buffer
         consumers[c].buffer.removeAll()
         for item in held {
-            removeCopy(item.msg.id, why: "c\(c + 1) crashed holding it (\(reason))")
+            removeCopy(item.msg.id, .consumerCrash, .consumer(c))
         }
-        // The connection closes, so the broker stops sending to it; what it had delivered
-        // stays unacked until the ack deadline (the broker cannot know what was done).
-        broker.connected[c] = false
     }
 
     mutating func restartConsumer(_ c: Int) {
         guard !consumers[c].up else { return }
         consumers[c].up = true
-        broker.connected[c] = broker.up
+        broker.connect(c)
         dispatch()
     }
 
@@ -116,6 +135,7 @@ extension Lane {
         // The outbox is durable: everything unconfirmed is published again now, oldest first.
         // Entries go to the front (they are due now, before anything still waiting), and
         // their older deadlines become stale, so nothing is published twice for one restart.
+        producers[p].restartedAt = now
         for seq in producers[p].outstanding.sortedKeys().reversed() {
             producers[p].outstanding.update(seq) { $0.dueMicros = now }
             producers[p].deadlines.prepend((now, seq))
@@ -125,34 +145,18 @@ extension Lane {
 
     mutating func crashBroker() {
         guard broker.up else { return }
-        broker.up = false
-        for c in broker.connected.indices { broker.connected[c] = false }
-        guard !broker.durable else { return }
-        transientBrokerCrashed = true
-        let ready = broker.ready
-        broker.ready.removeAll()
-        for m in ready { removeCopy(m.ref.id, why: "the transient broker crashed with it in memory") }
-        for id in broker.deliveries.sortedKeys() {
-            let d = broker.deliveries[id]!
-            if d.holdsCopy { removeCopy(d.msg.ref.id, why: "the transient broker crashed with it in memory") }
+        // In-process, the consumers die with the broker's process.
+        if mode.consumersInProcess {
+            for c in consumers.indices where consumers[c].up { dropMemory(c) }
         }
-        broker.deliveries.removeAll()
-        broker.deadlines.removeAll()
-        broker.unackedCount = 0
-        for i in broker.outstanding.indices { broker.outstanding[i] = 0 }
-        broker.dedup.removeAll()
-        broker.dedupQueue.removeAll()
+        let gone = broker.crash()
+        if !broker.durable { transientBrokerCrashed = true }
+        for m in gone { removeCopy(m.id, .brokerCrash, .broker) }
     }
 
     mutating func restartBroker() {
         guard !broker.up else { return }
-        broker.up = true
-        if broker.durable { broker.recoverAfterRestart() }
-        for c in consumers.indices { broker.connected[c] = consumers[c].up }
-        if let (due, _) = broker.deadlines.first, !broker.deadlineTimerArmed {
-            broker.deadlineTimerArmed = true
-            queue.push(time: due, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
-        }
+        broker.restart(consumersUp: consumers.map(\.up))
         dispatch()
     }
 }

@@ -2,8 +2,8 @@ import DequeModule
 
 /// One world: a broker, producers, consumers and their links, under one delivery mode.
 ///
-/// Lanes of a run share seed, workload and fault actions and differ only in mode, so
-/// their counters can be compared side by side.
+/// Lanes of a run share seed, workload, dice and fault actions and differ only in mode, so
+/// the same message can be followed from lane to lane.
 public struct Lane: Sendable {
     public let mode: Mode
     public let settings: Settings
@@ -15,7 +15,7 @@ public struct Lane: Sendable {
     /// Every counter of DESIGN.md for this lane, now.
     public var counters: Counters {
         var c = tally
-        c.ready = broker.ready.count
+        c.ready = broker.readyCount
         c.unacked = broker.unackedCount
         c.lost = tracker.lost
         c.deadLettered = tracker.deadLettered
@@ -29,19 +29,16 @@ public struct Lane: Sendable {
     public internal(set) var transientBrokerCrashed = false
     /// Set when duplication was ever on: at-most-once's no-duplicate promise was not in force.
     public internal(set) var duplicationEverOn = false
-    /// Notable events, newest last, capped (the dashboard reads them by sequence number).
-    public internal(set) var notables: Deque<Notable> = []
-    /// Sequence number of the next notable (so readers can ask for "everything after n").
-    public internal(set) var notableCount = 0
-    public var recordNotables = false
-    /// Record every message event for export (`drainTrace()`); off by default, it costs.
-    public var recordTrace = false
-    var trace: [TraceEvent] = []
+    /// Which event kinds to record for readers (`takeEvents()`); nothing by default.
+    public var recording: EventFilter = .nothing
+    /// Recorded events not yet taken, oldest first.
+    public internal(set) var recorded: [SimEvent] = []
     /// Run the conservation checker after every event (tests and debug runs).
     public var checkEveryEvent = false
     /// The first conservation violation seen, if any.
     public internal(set) var violation: String?
 
+    let dice: Dice
     var queue = EventQueue()
     var tracker = Tracker()
     var broker: Broker
@@ -57,32 +54,24 @@ public struct Lane: Sendable {
     var brokerIsolated = false
     var productionOver = false
 
-    static let notableCapacity = 512
-
     public init(mode: Mode, settings: Settings) {
         self.mode = mode
         self.settings = settings
         let s = settings
-        broker = Broker(consumers: s.consumers, durable: s.durable, maxDeliveries: s.maxDeliveries)
-        links = (0..<(s.producers + s.consumers)).map { i in
+        dice = Dice(seed: s.seed)
+        broker = Broker(consumers: s.consumers, producers: s.producers, settings: s, keyedStore: mode.consumersInProcess)
+        links = (0..<(s.producers + s.consumers)).map { _ in
             Link(lossPerMillion: s.lossPerMillion, duplicationPerMillion: s.duplicationPerMillion,
-                 latencyMicrosMin: s.latencyMicrosMin, latencyMicrosMax: s.latencyMicrosMax,
-                 rng: PRNG.child(of: s.seed, stream: 1_000 + UInt64(i)))
+                 latencyMicrosMin: s.latencyMicrosMin, latencyMicrosMax: s.latencyMicrosMax)
         }
-        producers = (0..<s.producers).map { p in
-            Producer(timing: PRNG.child(of: s.seed, stream: 2_000 + UInt64(p)),
-                     keys: PRNG.child(of: s.seed, stream: 3_000 + UInt64(p)))
-        }
-        consumers = (0..<s.consumers).map { c in
-            Consumer(rng: PRNG.child(of: s.seed, stream: 4_000 + UInt64(c)))
-        }
+        producers = Array(repeating: Producer(), count: s.producers)
+        consumers = Array(repeating: Consumer(), count: s.consumers)
         record = IdempotencyRecord(producers: s.producers)
         lastApplied = Array(repeating: 0, count: s.producers * max(1, s.keys))
         sinkValue = lastApplied
         duplicationEverOn = s.duplicationPerMillion > 0
         for p in 0..<s.producers {
-            let first = producers[p].timing.exponential(meanMicros: Self.meanInterval(s))
-            queue.push(time: first, kind: .produce, link: Int32(p), packet: Self.noPacket)
+            queue.push(time: nextGap(p), kind: .produce, link: Int32(p), packet: Self.noPacket)
         }
     }
 
@@ -108,7 +97,7 @@ public struct Lane: Sendable {
         switch node {
         case .broker:
             return NodeState(up: broker.up, partitioned: brokerIsolated, oneWay: false, slow: false, trap: nil,
-                             unacked: broker.unackedCount, processed: 0, held: broker.ready.count)
+                             unacked: broker.unackedCount, processed: 0, held: broker.readyCount)
         case .producer(let p):
             let l = links[p]
             return NodeState(up: producers[p].up, partitioned: l.cutToBroker && l.cutFromBroker,
@@ -119,7 +108,7 @@ public struct Lane: Sendable {
             let con = consumers[c]
             return NodeState(up: con.up, partitioned: l.cutToBroker && l.cutFromBroker,
                              oneWay: l.cutToBroker && !l.cutFromBroker, slow: con.slow, trap: con.trap,
-                             unacked: broker.outstanding[c], processed: con.processed,
+                             unacked: broker.outstanding(of: c), processed: con.processed,
                              held: con.buffer.count + (con.busy ? 1 : 0))
         }
     }
@@ -131,6 +120,18 @@ public struct Lane: Sendable {
         case .consumer(let c): links[producers.count + c].lossPerMillion
         case .broker: links.first?.lossPerMillion ?? 0
         }
+    }
+
+    /// Takes the events recorded so far, oldest first.
+    public mutating func takeEvents() -> [SimEvent] {
+        let out = recorded
+        recorded.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    @inline(__always)
+    mutating func emit(_ event: SimEvent) {
+        recorded.append(event)
     }
 
     // MARK: - Running
@@ -170,13 +171,12 @@ public struct Lane: Sendable {
             let link = Int(e.link), toBroker = e.kind == .arriveAtBroker
             // A partition also cuts what was already on the wire when it began.
             if brokerIsolated || (toBroker ? links[link].cutToBroker : links[link].cutFromBroker) {
-                dropped(e.packet, link: link, toBroker: toBroker, partitioned: true)
-                if e.packet.kind.carriesMessage { removeCopy(e.packet.msg.id, why: "a partition cut it off on the wire") }
+                dropped(e.packet, link: link, cause: .partition)
+                if e.packet.kind.carriesMessage { removeCopy(e.packet.msg.id, .partition, nodeOf(link: link)) }
             } else if toBroker {
-                if recordTrace { traced(.arrive, e.packet, e.packet.msg.id, nodeOf(link: link)) }
+                if recording.wants(.arrived) { emit(packetEvent(.arrived, e.packet, link: link)) }
                 brokerReceives(e.packet, link: link)
             } else {
-                if recordTrace { traced(.arrive, e.packet, e.packet.msg.id, nodeOf(link: link)) }
                 clientReceives(e.packet, link: link)
             }
         case .produce:
@@ -185,7 +185,6 @@ public struct Lane: Sendable {
             let c = Int(e.link)
             if consumers[c].up && consumers[c].epoch == e.epoch { finishProcessing(c) }
         case .ackDeadlines:
-            broker.deadlineTimerArmed = false
             ackDeadlinesDue()
         case .confirmDeadlines:
             let p = Int(e.link)
@@ -194,7 +193,6 @@ public struct Lane: Sendable {
             producers[p].timerDue = nil
             confirmDeadlinesDue(p)
         case .dedupExpiry:
-            broker.dedupTimerArmed = false
             broker.expireDedup(now: now)
             armDedupTimer()
         }
@@ -202,23 +200,40 @@ public struct Lane: Sendable {
 
     // MARK: - Network
 
+    /// The event of a packet's kind on link `link`: who is at the far end, which attempt.
+    @inline(__always)
+    func packetEvent(_ kind: SimEvent.Kind, _ packet: Packet, link: Int, cause: SimEvent.Cause = .none) -> SimEvent {
+        SimEvent(atMicros: now, kind: kind, hop: packet.kind.hop, cause: cause, message: packet.msg.id,
+                 attempt: packet.attempt, node: nodeOf(link: link))
+    }
+
     /// Sends a packet over link `link`; a message copy on the wire counts as pending.
     mutating func send(_ packet: Packet, link: Int, toBroker: Bool) {
         let cut = brokerIsolated || (toBroker ? links[link].cutToBroker : links[link].cutFromBroker)
-        if recordTrace { traced(.send, packet, packet.msg.id, nodeOf(link: link)) }
-        if cut || links[link].rng.chance(perMillion: links[link].lossPerMillion) {
-            dropped(packet, link: link, toBroker: toBroker, partitioned: cut)
+        if recording.wants(packet.kind.sentKind(attempt: packet.attempt)) {
+            var e = packetEvent(packet.kind.sentKind(attempt: packet.attempt), packet, link: link)
+            if packet.kind == .publish && packet.attempt > 1 {
+                e.cause = producers[link].restartedAt == now ? .restart : .confirmTimeout
+            }
+            emit(e)
+        }
+        let key = packet.diceAttempt
+        if cut || Dice.chance(links[link].lossPerMillion, dice.word(.loss, packet.msg.id.raw, key)) {
+            dropped(packet, link: link, cause: cut ? .partition : .wire)
             return
         }
-        schedule(packet, link: link, toBroker: toBroker)
-        if links[link].duplicationPerMillion > 0 && links[link].rng.chance(perMillion: links[link].duplicationPerMillion) {
-            schedule(packet, link: link, toBroker: toBroker)
+        schedule(packet, link: link, toBroker: toBroker, latency: dice.word(.latency, packet.msg.id.raw, key))
+        if links[link].duplicationPerMillion > 0
+            && Dice.chance(links[link].duplicationPerMillion, dice.word(.duplication, packet.msg.id.raw, key)) {
+            var copy = packet
+            if packet.kind == .publish { copy.origin = 1 }
+            schedule(copy, link: link, toBroker: toBroker, latency: dice.word(.latencyOfCopy, packet.msg.id.raw, key))
         }
     }
 
-    private mutating func schedule(_ packet: Packet, link: Int, toBroker: Bool) {
+    private mutating func schedule(_ packet: Packet, link: Int, toBroker: Bool, latency word: UInt64) {
         // Links are connections: FIFO per direction, so the network alone never reorders.
-        var at = now + links[link].rng.between(links[link].latencyMicrosMin, links[link].latencyMicrosMax)
+        var at = now + Dice.between(links[link].latencyMicrosMin, links[link].latencyMicrosMax, word)
         if toBroker {
             at = max(at, links[link].lastArrivalToBroker)
             links[link].lastArrivalToBroker = at
@@ -231,23 +246,11 @@ public struct Lane: Sendable {
         queue.push(time: at, kind: toBroker ? .arriveAtBroker : .arriveAtClient, link: Int32(link), packet: packet)
     }
 
-    private mutating func dropped(_ packet: Packet, link: Int, toBroker: Bool, partitioned: Bool) {
-        if recordTrace { traced(.drop, packet, packet.msg.id, nodeOf(link: link)) }
-        guard recordNotables else { return }
-        let node = nodeOf(link: link)
-        let why = partitioned ? "\(node.short) partitioned" : "lost on the wire"
-        switch packet.kind {
-        case .ack where mode.acksAfterProcessing:
-            var text = "ack from \(node.short) dropped (\(why))"
-            if let d = broker.deliveries[packet.deliveryID] {
-                text += "; redelivery due " + Format.seconds(d.deadlineMicros)
-            }
-            note(.ackDropped, packet.msg.id, node, text)
-        case .confirm:
-            note(.confirmDropped, packet.msg.id, node, "confirm to \(node.short) dropped (\(why)); it will publish again")
-        default:
-            break
-        }
+    private mutating func dropped(_ packet: Packet, link: Int, cause: SimEvent.Cause) {
+        guard recording.wants(.dropped) else { return }
+        var e = packetEvent(.dropped, packet, link: link, cause: cause)
+        if packet.kind == .ack { e.count = broker.deadline(of: packet.deliveryID) ?? 0 }
+        emit(e)
     }
 
     func nodeOf(link: Int) -> Node {
@@ -259,6 +262,15 @@ public struct Lane: Sendable {
     /// Mean gap between one producer's publishes.
     static func meanInterval(_ s: Settings) -> Micros {
         s.ratePerSecond > 0 ? max(1, Micros((1_000_000 / s.ratePerSecond).rounded())) : Micros.max / 4
+    }
+
+    /// The gap before producer `p`'s next turn: the dice of its next message's sequence
+    /// number and of the turns it skipped since its last message.
+    private func nextGap(_ p: Int) -> Micros {
+        let entity = MessageID(producer: p, seq: producers[p].nextSeq).raw
+        let gap = Dice.exponential(meanMicros: Self.meanInterval(settings),
+                                   dice.word(.publishGap, entity, producers[p].skippedTurns))
+        return max(1, gap)
     }
 
     private mutating func produceTick(_ p: Int) {
@@ -277,29 +289,35 @@ public struct Lane: Sendable {
         if producers[p].up {
             let seq = producers[p].nextSeq
             producers[p].nextSeq += 1
-            let key = UInt16(producers[p].keys.below(UInt64(max(1, settings.keys))))
-            let msg = MsgRef(id: MessageID(producer: p, seq: seq), key: key, bornMicros: now)
+            producers[p].skippedTurns = 0
+            let id = MessageID(producer: p, seq: seq)
+            let key = UInt16(Dice.below(UInt64(max(1, settings.keys)), dice.word(.key, id.raw)))
+            let msg = MsgRef(id: id, key: key, bornMicros: now)
             tracker.create(msg.id)
             if mode.producerRetries {
                 producers[p].outstanding.insert(seq, OutboxEntry(msg: msg, dueMicros: 0))
                 tracker.addCopy(msg.id)  // the producer's outbox holds it until confirmed
             }
-            publish(msg, producer: p)
-            if !mode.producerRetries, let fate = tracker.settle(msg.id) { fateReached(fate, msg.id, why: "its publish was lost on the wire") }
+            publish(msg, producer: p, attempt: 1)
+            if !mode.producerRetries, let fate = tracker.settle(msg.id) { fateReached(fate, msg.id, .publishLost, .producer(p)) }
+        } else {
+            producers[p].skippedTurns += 1
         }
-        let gap = producers[p].timing.exponential(meanMicros: Self.meanInterval(settings))
-        queue.push(time: now + max(1, gap), kind: .produce, link: Int32(p), packet: Self.noPacket)
+        queue.push(time: now + nextGap(p), kind: .produce, link: Int32(p), packet: Self.noPacket)
     }
 
-    private mutating func publish(_ msg: MsgRef, producer p: Int) {
+    private mutating func publish(_ msg: MsgRef, producer p: Int, attempt: Int32) {
         tally.published += 1
-        send(Packet(kind: .publish, msg: msg), link: p, toBroker: true)
         if mode.producerRetries {
             let due = now + settings.confirmTimeoutMicros
-            producers[p].outstanding.update(msg.id.seq) { $0.dueMicros = due }
+            producers[p].outstanding.update(msg.id.seq) {
+                $0.dueMicros = due
+                $0.attempts = attempt
+            }
             producers[p].deadlines.append((due, msg.id.seq))
-            armConfirmTimer(p)
         }
+        send(Packet(kind: .publish, msg: msg, attempt: attempt), link: p, toBroker: true)
+        if mode.producerRetries { armConfirmTimer(p) }
     }
 
     mutating func armConfirmTimer(_ p: Int) {
@@ -315,9 +333,7 @@ public struct Lane: Sendable {
             producers[p].deadlines.removeFirst()
             // An entry whose message was republished since (a restart) is stale.
             guard producers[p].up, let entry = producers[p].outstanding[seq], entry.dueMicros == due else { continue }
-            let msg = entry.msg
-            if recordNotables { note(.retry, msg.id, .producer(p), "no confirm within \(Format.duration(settings.confirmTimeoutMicros)); p\(p + 1) publishes it again") }
-            publish(msg, producer: p)
+            publish(entry.msg, producer: p, attempt: entry.attempts + 1)
         }
         armConfirmTimer(p)
     }
@@ -326,34 +342,37 @@ public struct Lane: Sendable {
 
     private mutating func brokerReceives(_ packet: Packet, link: Int) {
         guard broker.up else {
-            if packet.kind.carriesMessage { removeCopy(packet.msg.id, why: "it reached a crashed broker") }
+            if packet.kind.carriesMessage { removeCopy(packet.msg.id, .brokerDown, .broker) }
             return
         }
         switch packet.kind {
         case .publish:
             let p = link
-            if broker.isDuplicatePublish(packet.msg.id, now: now, window: settings.dedupWindowMicros) {
+            let copy = StoredMsg(ref: packet.msg, deliveryCount: 0, origin: UInt32(packet.attempt) << 1 | packet.origin)
+            switch broker.receive(copy, now: now, dedupWindow: settings.dedupWindowMicros) {
+            case .duplicate(let cause):
                 tally.duplicatesSuppressed += 1
-                if recordTrace { traced(.suppress, nil, packet.msg.id, .producer(p)) }
-                if recordNotables { note(.suppressed, packet.msg.id, .broker, "re-published copy dropped by the broker's dedup window") }
-                removeCopy(packet.msg.id, why: "deduplicated")
-            } else if broker.stored >= settings.maxBacklog && !makeRoom() {
+                if recording.wants(.suppressed) {
+                    emit(SimEvent(atMicros: now, kind: .suppressed, hop: .publish, cause: cause, message: packet.msg.id,
+                                  attempt: packet.attempt, node: .producer(p)))
+                }
+                removeCopy(packet.msg.id, cause, .broker)
+            case .refused:
                 // Refused: no confirm, so a retrying producer publishes it again later.
-                broker.forgetPublish(packet.msg.id)
-                discard(packet.msg.id, why: "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish")
+                discard(packet.msg.id, .backlogFull)
                 return
-            } else {
+            case .stored(let droppedHead):
+                if let oldest = droppedHead { discard(oldest.ref.id, .dropHead) }
                 if settings.dedupWindowMicros > 0 { armDedupTimer() }
-                broker.ready.append(StoredMsg(ref: packet.msg, deliveryCount: 0))
             }
             if mode.producerRetries {
-                send(Packet(kind: .confirm, msg: packet.msg), link: p, toBroker: false)
+                send(Packet(kind: .confirm, msg: packet.msg, attempt: packet.attempt, origin: packet.origin), link: p, toBroker: false)
             }
             dispatch()
         case .ack, .credit:
             if packet.kind == .ack { tally.acked += 1 }
             if let d = broker.settle(packet.deliveryID) {
-                if d.holdsCopy { removeCopy(d.msg.ref.id, why: "acked") }
+                if d.holdsCopy { removeCopy(d.msg.ref.id, .none, .broker) }
                 dispatch()
             }
         case .confirm, .deliver:
@@ -361,72 +380,44 @@ public struct Lane: Sendable {
         }
     }
 
-    /// With drop-head, drops the oldest ready message to make room; false if it cannot.
-    private mutating func makeRoom() -> Bool {
-        guard settings.overflow == .dropHead, !broker.ready.isEmpty else { return false }
-        let oldest = broker.ready.removeFirst()
-        discard(oldest.ref.id, why: "the broker's backlog was full and it dropped the oldest ready message (drop-head)")
-        return true
-    }
-
     /// The broker's overflow policy removes a copy; if it was the last, the message is discarded.
-    private mutating func discard(_ id: MessageID, why: String) {
+    private mutating func discard(_ id: MessageID, _ cause: SimEvent.Cause) {
         tracker.markDiscarded(id)
-        removeCopy(id, why: why)
+        removeCopy(id, cause, .broker)
     }
 
     private mutating func armDedupTimer() {
-        guard !broker.dedupTimerArmed, let (due, _) = broker.dedupQueue.first else { return }
-        broker.dedupTimerArmed = true
-        queue.push(time: max(due, now), kind: .dedupExpiry, link: 0, packet: Self.noPacket)
+        if let at = broker.dedupTimer(now: now) { queue.push(time: at, kind: .dedupExpiry, link: 0, packet: Self.noPacket) }
     }
 
     /// Sends ready messages to consumers with room under their prefetch.
     mutating func dispatch() {
-        guard broker.up else { return }
-        while !broker.ready.isEmpty, let c = broker.pickConsumer(prefetch: settings.prefetch) {
-            var m = broker.ready.removeFirst()
-            m.deliveryCount += 1
+        let holds = mode.acksAfterProcessing
+        while let d = broker.nextDispatch(prefetch: settings.prefetch, holdsCopy: holds, deadline: now + settings.ackTimeoutMicros) {
             tally.delivered += 1
-            if m.deliveryCount > 1 {
-                tally.redelivered += 1
-                if recordNotables { note(.redelivery, m.ref.id, .consumer(c), "redelivered to c\(c + 1) (delivery \(m.deliveryCount))") }
+            if d.msg.deliveryCount > 1 { tally.redelivered += 1 }
+            if let at = d.armTimerAt { queue.push(time: at, kind: .ackDeadlines, link: 0, packet: Self.noPacket) }
+            let packet = Packet(kind: .deliver, msg: d.msg.ref, deliveryID: d.deliveryID, attempt: d.msg.deliveryCount, origin: d.msg.origin)
+            if mode.consumersInProcess {
+                handOver(packet, to: d.consumer)
+                continue
             }
-            let holds = mode.acksAfterProcessing
-            let deadline = now + settings.ackTimeoutMicros
-            let id = broker.recordDelivery(m, to: c, holdsCopy: holds, deadline: deadline)
-            if !broker.deadlineTimerArmed {
-                broker.deadlineTimerArmed = true
-                queue.push(time: deadline, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
-            }
-            let packet = Packet(kind: .deliver, msg: m.ref, deliveryID: id, deliveryCount: m.deliveryCount)
-            send(packet, link: producers.count + c, toBroker: false)
+            send(packet, link: producers.count + d.consumer, toBroker: false)
             if !holds {
                 // Auto-ack: the broker forgets the message the moment it sends it.
-                removeCopy(m.ref.id, why: "its delivery was lost and the broker had already forgotten it (auto-ack)")
+                removeCopy(d.msg.ref.id, .autoAck, .consumer(d.consumer))
             }
         }
     }
 
     private mutating func ackDeadlinesDue() {
-        guard broker.up else { return }
-        while let (due, id) = broker.deadlines.first, due <= now {
-            broker.deadlines.removeFirst()
-            switch broker.ackDeadlinePassed(id) {
-            case .redeliver(let m):
-                broker.ready.append(m)
-            case .deadLetter(let m):
+        while let action = broker.nextPassedDeadline(now: now) {
+            if case .deadLetter(let m) = action {
                 tracker.markDeadLettered(m.ref.id)
-                if recordNotables { note(.deadLettered, m.ref.id, .broker, "dead-lettered after \(m.deliveryCount) deliveries") }
-                removeCopy(m.ref.id, why: "dead-lettered")
-            case .releaseSlot, .none:
-                break
+                removeCopy(m.ref.id, .none, .broker, attempt: m.deliveryCount)
             }
         }
-        if let (due, _) = broker.deadlines.first {
-            broker.deadlineTimerArmed = true
-            queue.push(time: due, kind: .ackDeadlines, link: 0, packet: Self.noPacket)
-        }
+        if let at = broker.rearmDeadlineTimer() { queue.push(time: at, kind: .ackDeadlines, link: 0, packet: Self.noPacket) }
         dispatch()
     }
 
@@ -434,6 +425,7 @@ public struct Lane: Sendable {
 
     private mutating func clientReceives(_ packet: Packet, link: Int) {
         if link < producers.count {
+            if recording.wants(.arrived) { emit(packetEvent(.arrived, packet, link: link)) }
             let p = link
             guard packet.kind == .confirm, producers[p].up else { return }
             tally.confirmed += 1
@@ -442,31 +434,41 @@ public struct Lane: Sendable {
                     producers[p].waitingForRoom = false
                     queue.push(time: now, kind: .produce, link: Int32(p), packet: Self.noPacket)
                 }
-                removeCopy(packet.msg.id, why: "confirmed")
+                removeCopy(packet.msg.id, .none, .producer(p))
             }
             return
         }
-        let c = link - producers.count
         guard packet.kind == .deliver else { return }
+        handOver(packet, to: link - producers.count)
+    }
+
+    /// A delivery reaches consumer `c` (over its link, or in-process directly).
+    private mutating func handOver(_ packet: Packet, to c: Int) {
         guard consumers[c].up else {
-            removeCopy(packet.msg.id, why: "its delivery reached c\(c + 1) while it was down")
+            if recording.wants(.arrived) { emit(packetEvent(.arrived, packet, link: producers.count + c)) }
+            removeCopy(packet.msg.id, .consumerDown, .consumer(c))
             return
         }
-        if tracker.markReceived(packet.msg.id) {
-            tally.duplicateDeliveries += 1
-            if recordNotables { note(.duplicateDelivery, packet.msg.id, .consumer(c), "delivered again, to c\(c + 1), which already had it once") }
+        let again = tracker.markReceived(packet.msg.id)
+        if again { tally.duplicateDeliveries += 1 }
+        if recording.wants(.arrived) {
+            var e = packetEvent(.arrived, packet, link: producers.count + c)
+            e.again = again
+            emit(e)
         }
-        consumers[c].buffer.append(Inbound(deliveryID: packet.deliveryID, msg: packet.msg, deliveryCount: packet.deliveryCount))
+        if mode.consumersInProcess { tracker.addCopy(packet.msg.id) }  // no wire: straight into memory
+        consumers[c].buffer.append(Inbound(deliveryID: packet.deliveryID, msg: packet.msg, deliveryCount: packet.attempt, origin: packet.origin))
         if !consumers[c].busy { startNext(c) }
     }
 
     private mutating func startNext(_ c: Int) {
-        guard consumers[c].up, !consumers[c].buffer.isEmpty else {
+        guard consumers[c].up, let item = consumers[c].buffer.first else {
             consumers[c].busy = false
             return
         }
         consumers[c].busy = true
-        var t = consumers[c].rng.exponential(meanMicros: settings.processingMicrosMean)
+        let word = dice.word(.processing, item.msg.id.raw, UInt64(item.origin) << 32 | UInt64(UInt32(bitPattern: item.deliveryCount)))
+        var t = Dice.exponential(meanMicros: settings.processingMicrosMean, word)
         if consumers[c].slow { t += settings.ackTimeoutMicros + settings.ackTimeoutMicros / 2 }
         queue.push(time: now + max(1, t), kind: .processingDone, link: Int32(c), epoch: consumers[c].epoch, packet: Self.noPacket)
     }
@@ -476,102 +478,128 @@ public struct Lane: Sendable {
         let id = item.msg.id
         if consumers[c].trap == .crashAfterAck {
             // The window of doubt seen from the other side: was the message already acked?
-            let acked = !mode.acksAfterProcessing
-            if recordNotables {
-                note(.crashTrap, id, .consumer(c), acked
-                     ? "c\(c + 1) crashed after the ack (auto-ack) and before the effect"
-                     : "c\(c + 1) crashed before the effect; not acked yet, so the broker still has it")
+            // At-most-once acked it on delivery; everyone else acks after the effect, and
+            // in-process the effect and the ack are one step, so neither happened.
+            if recording.wants(.trapFired) {
+                emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterAck, message: id, attempt: item.deliveryCount,
+                              node: .consumer(c), again: !mode.acksAfterProcessing))
             }
             consumers[c].buffer.prepend(item)
-            crashConsumer(c, reason: "crash-after-ack")
+            crashConsumer(c)
             return
         }
         applyEffect(item.msg, consumer: c, deliveryCount: item.deliveryCount)
-        removeCopy(id, why: "processed")
-        if consumers[c].trap == .crashAfterEffect {
-            if recordNotables {
-                note(.crashTrap, id, .consumer(c), mode.acksAfterProcessing
-                     ? "c\(c + 1) crashed after the effect, before the ack; redelivery due " + Format.seconds(broker.deliveries[item.deliveryID]?.deadlineMicros ?? now)
-                     : "c\(c + 1) crashed after the effect; the broker had forgotten it already")
+        if mode.consumersInProcess {
+            // One atomic step: the ack is committed with the effect, in the broker's process.
+            tally.acked += 1
+            if recording.wants(.acked) {
+                emit(SimEvent(atMicros: now, kind: .acked, hop: .ack, message: id, attempt: item.deliveryCount, node: .consumer(c)))
             }
-            crashConsumer(c, reason: "crash-after-effect")
+            if let d = broker.settle(item.deliveryID), d.holdsCopy { removeCopy(id, .none, .broker) }
+        }
+        removeCopy(id, .none, .consumer(c))
+        if consumers[c].trap == .crashAfterEffect {
+            if recording.wants(.trapFired) {
+                emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: id, attempt: item.deliveryCount,
+                              node: .consumer(c), again: mode.consumersInProcess || !mode.acksAfterProcessing,
+                              count: broker.deadline(of: item.deliveryID) ?? 0))
+            }
+            crashConsumer(c)
             return
         }
-        send(Packet(kind: mode.acksAfterProcessing ? .ack : .credit, msg: item.msg, deliveryID: item.deliveryID),
-             link: producers.count + c, toBroker: true)
+        if mode.consumersInProcess {
+            dispatch()
+        } else {
+            let reply = Packet(kind: mode.acksAfterProcessing ? .ack : .credit, msg: item.msg, deliveryID: item.deliveryID,
+                               attempt: item.deliveryCount, origin: item.origin)
+            send(reply, link: producers.count + c, toBroker: true)
+        }
         startNext(c)
     }
 
     private mutating func applyEffect(_ msg: MsgRef, consumer c: Int, deliveryCount: Int32) {
         let id = msg.id
         let slot = id.producer * max(1, settings.keys) + Int(msg.key)
-        if mode == .effectivelyOnce {
-            // The idempotency record and the effect commit together, in this one step.
-            guard record.insert(id) else {
-                tally.duplicatesSuppressed += 1
-                if recordTrace { traced(.suppress, nil, id, .consumer(c), delivery: deliveryCount) }
-                if recordNotables { note(.suppressed, id, .consumer(c), "duplicate caught by the idempotency record at c\(c + 1); effect not applied again") }
-                return
-            }
-            consumers[c].processed += 1
-            tally.processed += 1
-            if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
-            let before = tracker.applyEffect(id)
-            if before == 0 { latency.record(now - msg.bornMicros) }
-            // Version check: an older write for a key never overwrites a newer one.
-            if id.seq > lastApplied[slot] {
-                lastApplied[slot] = id.seq
-                sinkValue[slot] = id.seq
+        // The idempotency record and the effect commit together, in this one step.
+        if mode.keepsIdempotencyRecord && !record.insert(id) {
+            tally.duplicatesSuppressed += 1
+            if recording.wants(.suppressed) {
+                emit(SimEvent(atMicros: now, kind: .suppressed, hop: .deliver, cause: .idempotencyRecord, message: id,
+                              attempt: deliveryCount, node: .consumer(c)))
             }
             return
         }
         consumers[c].processed += 1
         tally.processed += 1
-        if recordTrace { traced(.apply, nil, id, .consumer(c), delivery: deliveryCount) }
         let before = tracker.applyEffect(id)
         if before == 0 {
             latency.record(now - msg.bornMicros)
         } else {
             tally.duplicateEffects += 1
-            if recordNotables { note(.duplicateEffect, id, .consumer(c), "effect applied again by c\(c + 1) (\(before + 1) times now)") }
         }
-        sinkValue[slot] = id.seq  // a plain write: whatever arrives last wins
-        if id.seq < lastApplied[slot] {
-            tally.outOfOrder += 1
-            // Logged when a redelivery caused it; competing consumers also reorder now and
-            // then, which the counter includes but the log would drown in.
-            if recordNotables && (deliveryCount > 1 || before > 0) { note(.outOfOrder, id, .consumer(c), "applied by c\(c + 1) after p\(id.producer + 1)-\(lastApplied[slot]) of the same key: out of order") }
+        var overtook: UInt64 = 0
+        if mode == .effectivelyOnce {
+            // Version check: an older write for a key never overwrites a newer one.
+            if id.seq > lastApplied[slot] {
+                lastApplied[slot] = id.seq
+                sinkValue[slot] = id.seq
+            }
         } else {
-            lastApplied[slot] = id.seq
+            sinkValue[slot] = id.seq  // a plain write: whatever arrives last wins
+            if id.seq < lastApplied[slot] {
+                tally.outOfOrder += 1
+                overtook = lastApplied[slot]
+            } else {
+                lastApplied[slot] = id.seq
+            }
+        }
+        if recording.wants(.applied) {
+            emit(SimEvent(atMicros: now, kind: .applied, hop: .deliver, message: id, attempt: deliveryCount, node: .consumer(c),
+                          count: Int64(before) + 1, other: overtook))
         }
     }
 
     // MARK: - Copies and fates
 
-    mutating func removeCopy(_ id: MessageID, why: String) {
-        if let fate = tracker.removeCopy(id) { fateReached(fate, id, why: why) }
+    /// Removes one copy of a message; `attempt` is the delivery that ends it, if one does.
+    mutating func removeCopy(_ id: MessageID, _ cause: SimEvent.Cause, _ node: Node, attempt: Int32 = 0) {
+        if let fate = tracker.removeCopy(id) { fateReached(fate, id, cause, node, attempt: attempt) }
     }
 
-    private mutating func fateReached(_ fate: Tracker.Fate, _ id: MessageID, why: String) {
+    private mutating func fateReached(_ fate: Tracker.Fate, _ id: MessageID, _ cause: SimEvent.Cause, _ node: Node, attempt: Int32 = 0) {
+        let kind: SimEvent.Kind
         switch fate {
-        case .effected:
-            break
-        case .lost:
-            if recordTrace { traced(.lost, nil, id, .broker) }
-            if recordNotables { note(.lost, id, nil, "LOST: never applied; the last copy went when " + why) }
-        case .deadLettered:
-            if recordTrace { traced(.deadLetter, nil, id, .broker) }
-        case .discarded:
-            if recordTrace { traced(.discarded, nil, id, .broker) }
-            if recordNotables { note(.discarded, id, nil, "DISCARDED: never applied; " + why) }
+        case .effected: return
+        case .lost: kind = .lost
+        case .deadLettered: kind = .deadLettered
+        case .discarded: kind = .discarded
         }
-        if mode == .effectivelyOnce && fate != .effected { record.retire(id) }
+        if recording.wants(kind) { emit(SimEvent(atMicros: now, kind: kind, cause: cause, message: id, attempt: attempt, node: node)) }
+        if mode.keepsIdempotencyRecord { record.retire(id) }
+    }
+}
+
+extension PacketKind {
+    var hop: SimEvent.Hop {
+        switch self {
+        case .publish: .publish
+        case .confirm: .confirm
+        case .deliver: .deliver
+        case .ack: .ack
+        case .credit: .credit
+        }
     }
 
-    mutating func note(_ kind: Notable.Kind, _ id: MessageID?, _ node: Node?, _ text: String) {
-        notables.append(Notable(atMicros: now, kind: kind, message: id, node: node, text: text))
-        notableCount += 1
-        if notables.count > Self.notableCapacity { notables.removeFirst() }
+    /// The event of sending this packet.
+    @inline(__always)
+    func sentKind(attempt: Int32) -> SimEvent.Kind {
+        switch self {
+        case .publish: .published
+        case .confirm: .confirmed
+        case .deliver: attempt > 1 ? .redelivered : .delivered
+        case .ack: .acked
+        case .credit: .credited
+        }
     }
 }
 
@@ -600,7 +628,6 @@ struct Link {
     var duplicationPerMillion: Int32
     var latencyMicrosMin: Micros
     var latencyMicrosMax: Micros
-    var rng: PRNG
     /// Node → broker direction cut (acks and publishes lost).
     var cutToBroker = false
     /// Broker → node direction cut (deliveries and confirms lost).
@@ -608,20 +635,20 @@ struct Link {
     var lastArrivalToBroker: Micros = 0
     var lastArrivalFromBroker: Micros = 0
 
-    init(lossPerMillion: Int32, duplicationPerMillion: Int32, latencyMicrosMin: Micros, latencyMicrosMax: Micros, rng: PRNG) {
+    init(lossPerMillion: Int32, duplicationPerMillion: Int32, latencyMicrosMin: Micros, latencyMicrosMax: Micros) {
         self.lossPerMillion = lossPerMillion
         self.duplicationPerMillion = duplicationPerMillion
         self.latencyMicrosMin = latencyMicrosMin
         self.latencyMicrosMax = latencyMicrosMax
-        self.rng = rng
     }
 }
 
 struct Producer {
     var up = true
     var nextSeq: UInt64 = 1
-    var timing: PRNG
-    var keys: PRNG
+    /// Turns to publish since its last message (a down producer skips turns): keys the
+    /// dice of the next gap, so a skipped turn draws a fresh gap.
+    var skippedTurns: UInt64 = 0
     /// The durable outbox: published, not yet confirmed (at-least-once and effectively-once).
     var outstanding = U64Map<OutboxEntry>()
     /// (due, seq), oldest first; entries are checked against the outbox when they come due.
@@ -630,23 +657,23 @@ struct Producer {
     var timerDue: Micros? = nil
     /// Its outbox was full at its last turn to publish: it waits for a confirm.
     var waitingForRoom = false
-
-    init(timing: PRNG, keys: PRNG) {
-        self.timing = timing
-        self.keys = keys
-    }
+    /// When it was last restarted (its outbox is re-published then).
+    var restartedAt: Micros = -1
 }
 
 /// An unconfirmed message in the producer's outbox and when it is next due for a retry.
 struct OutboxEntry {
     var msg: MsgRef
     var dueMicros: Micros
+    /// Publishes of it so far.
+    var attempts: Int32 = 0
 }
 
 struct Inbound {
     var deliveryID: UInt64
     var msg: MsgRef
     var deliveryCount: Int32
+    var origin: UInt32
 }
 
 struct Consumer {
@@ -658,7 +685,4 @@ struct Consumer {
     var buffer: Deque<Inbound> = []
     var busy = false
     var processed = 0
-    var rng: PRNG
-
-    init(rng: PRNG) { self.rng = rng }
 }

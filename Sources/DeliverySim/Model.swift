@@ -1,13 +1,29 @@
 /// A lane's delivery guarantee. Lanes differ only in this.
 public enum Mode: String, CaseIterable, Sendable, Equatable {
+    /// The broker forgets a message once sent (auto-ack); producers fire and forget.
     case atMostOnce = "at-most-once"
+    /// Consumers ack after processing; producers retry until confirmed.
     case atLeastOnce = "at-least-once"
+    /// At-least-once plus an idempotency record written with the effect, but no per-key
+    /// version check: nothing twice, nothing lost, yet a redelivery can overtake a newer write.
+    case idempotent
+    /// The idempotency record and a per-key version check: once per message, in order.
     case effectivelyOnce = "effectively-once"
+    /// Broker and consumers in one process: the effect and the ack are one atomic step and
+    /// nothing crosses a network between them; the broker's store is keyed by message id.
+    case inProcess = "in-process"
 
     /// Whether the broker keeps a message until the consumer acks it.
     public var acksAfterProcessing: Bool { self != .atMostOnce }
     /// Whether producers keep a message until the broker confirms it, and retry.
     public var producerRetries: Bool { self != .atMostOnce }
+    /// Whether the sink keeps an idempotency record (message ids applied).
+    public var keepsIdempotencyRecord: Bool { self == .idempotent || self == .effectivelyOnce }
+    /// Whether consumers run inside the broker's process (no network between them).
+    public var consumersInProcess: Bool { self == .inProcess }
+
+    /// The three lanes of the seed's first argument: what a run shows by default.
+    public static let classic: [Mode] = [.atMostOnce, .atLeastOnce, .effectivelyOnce]
 }
 
 /// A node of the topology, named as in actions: `producer-1`, `consumer-2`, `broker`.
@@ -72,7 +88,7 @@ public struct Settings: Equatable, Sendable {
     public var durationMicros: Micros = Duration.seconds(60)
     /// Stop producing after this many messages in all (nil: no limit).
     public var messageLimit: Int? = nil
-    public var modes: [Mode] = Mode.allCases
+    public var modes: [Mode] = Mode.classic
     public var producers = 1
     /// Publish rate per producer, messages per second (Poisson arrivals).
     public var ratePerSecond: Double = 50

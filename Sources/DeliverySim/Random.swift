@@ -7,11 +7,101 @@ public struct SplitMix64: Sendable {
 
     @inlinable
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        state &+= Self.gamma
+        return Self.mix(state)
+    }
+
+    /// The golden-ratio increment between states.
+    public static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// SplitMix64's output function (Stafford's variant 13): a bijection that spreads every
+    /// input bit over the whole word.
+    @inlinable
+    public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Common random numbers: every draw of a run is a pure function of (run seed, purpose,
+/// entity, attempt), not the next number of a stream.
+///
+/// So every lane meets the same dice for the same thing: the first delivery of p1-42 is
+/// lost in every lane or in none, whatever else each lane drew before. A lane that retries
+/// reads attempt-2 draws the others never read, and nothing else shifts; a new kind of draw
+/// is a new purpose and moves no other. Each field is folded in by one SplitMix64 step
+/// (state = hash ^ field, plus gamma, then `mix`), which is tested against the published
+/// SplitMix64 vectors.
+public struct Dice: Sendable, Equatable {
+    public let seed: UInt64
+    /// The seed folded once, so that a draw costs three `mix` steps.
+    @usableFromInline let base: UInt64
+    public init(seed: UInt64) {
+        self.seed = seed
+        base = SplitMix64.mix(seed &+ SplitMix64.gamma)
+    }
+
+    /// What a draw is for. The raw values are part of the model: changing one changes every
+    /// run's numbers.
+    public enum Purpose: UInt64, Sendable {
+        /// Whether a packet is lost on its link.
+        case loss = 1
+        /// Whether the network delivers a second copy of a packet.
+        case duplication = 2
+        /// A packet's latency; the second copy of a duplicated packet draws `latencyOfCopy`.
+        case latency = 3
+        case latencyOfCopy = 4
+        /// The gap before a producer's next message.
+        case publishGap = 5
+        /// A message's key.
+        case key = 6
+        /// How long one delivery of a message takes to process.
+        case processing = 7
+        /// Which consumer the k-th `--crash-every` crash hits.
+        case crashTarget = 8
+        /// The `--chaos` fault schedule.
+        case chaos = 9
+        /// A new seed (the dashboard's `R`).
+        case reseed = 10
+    }
+
+    /// The raw 64-bit draw for (purpose, entity, attempt).
+    @inlinable
+    public func word(_ purpose: Purpose, _ entity: UInt64, _ attempt: UInt64 = 0) -> UInt64 {
+        var h = SplitMix64.mix((base ^ purpose.rawValue) &+ SplitMix64.gamma)
+        h = SplitMix64.mix((h ^ entity) &+ SplitMix64.gamma)
+        return SplitMix64.mix((h ^ attempt) &+ SplitMix64.gamma)
+    }
+
+    /// An integer in 0..<bound from one word (multiply-high; the bias is below bound / 2^64).
+    @inlinable
+    public static func below(_ bound: UInt64, _ word: UInt64) -> UInt64 {
+        word.multipliedFullWidth(by: bound).high
+    }
+
+    /// True with probability perMillion / 1,000,000.
+    @inlinable
+    public static func chance(_ perMillion: Int32, _ word: UInt64) -> Bool {
+        if perMillion <= 0 { return false }
+        if perMillion >= 1_000_000 { return true }
+        return below(1_000_000, word) < UInt64(perMillion)
+    }
+
+    /// An integer in lo...hi.
+    @inlinable
+    public static func between(_ lo: Int64, _ hi: Int64, _ word: UInt64) -> Int64 {
+        if hi <= lo { return lo }
+        return lo + Int64(below(UInt64(hi - lo) + 1, word))
+    }
+
+    /// An exponentially distributed duration with the given mean, in whole microseconds.
+    @inlinable
+    public static func exponential(meanMicros: Int64, _ word: UInt64) -> Int64 {
+        if meanMicros <= 0 { return 0 }
+        let u = 1.0 - Double(word >> 11) * 0x1.0p-53  // (0, 1]
+        return Int64((-naturalLog(u) * Double(meanMicros)).rounded(.toNearestOrEven))
     }
 }
 

@@ -18,7 +18,24 @@ struct Packet {
     var kind: PacketKind
     var msg: MsgRef
     var deliveryID: UInt64 = 0
-    var deliveryCount: Int32 = 0
+    /// Publish attempt (publish, confirm) or delivery number (deliver, ack, credit).
+    var attempt: Int32 = 0
+    /// Publish and confirm: 1 for a copy the network duplicated. Deliveries and their
+    /// replies: the stored copy's origin. With `attempt` and the hop, keys the packet's dice.
+    var origin: UInt32 = 0
+
+    /// The dice's attempt word for this packet: hop class, origin and attempt. An ack and an
+    /// at-most-once credit answer the same delivery, so they share a class.
+    @inline(__always)
+    var diceAttempt: UInt64 {
+        let hop: UInt64 = switch kind {
+        case .publish: 1
+        case .confirm: 2
+        case .deliver: 3
+        case .ack, .credit: 4
+        }
+        return hop << 56 | UInt64(origin & 0xFF_FFFF) << 32 | UInt64(UInt32(bitPattern: attempt))
+    }
 }
 
 enum EventKind: UInt8 {

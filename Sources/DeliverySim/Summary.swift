@@ -1,6 +1,6 @@
 /// The result of a run, per lane: counters, latency, checks. Renders as a table or JSON.
-public struct Summary: Sendable {
-    public struct LaneSummary: Sendable {
+public struct Summary: Sendable, Equatable {
+    public struct LaneSummary: Sendable, Equatable {
         public var mode: Mode
         public var counters: Counters
         public var produced: Int

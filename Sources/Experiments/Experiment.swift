@@ -2,10 +2,9 @@ import DeliverySim
 
 /// A headless run: settings, the scenario's actions, and an optional time to observe until.
 ///
-/// The same steps as `Simulation.runToEnd` (same schedule, same order, same Summary; a test
-/// holds them byte-identical), driven lane by lane so that it can stop at sample times and
-/// drain the message trace in chunks for the exports, and so that a recording can run on
-/// after production stopped (`stopAtMicros`).
+/// It drives the one `Timeline` (the same one the dashboard and the tests drive), stopping
+/// at sample times and draining the event stream in chunks for the exports, and it can run
+/// on after production stopped (`stopAtMicros`) to replay a recording.
 public struct Experiment: Sendable {
     public var settings: Settings
     /// Explicit actions (a scenario's, or a recording's), any order; sorted stably by time.
@@ -24,12 +23,6 @@ public struct Experiment: Sendable {
 
     /// Where the timed part ends: production's end, or `stopAtMicros` if later.
     public var endMicros: Micros { max(settings.durationMicros, stopAtMicros ?? 0) }
-
-    /// The timeline, then the generated faults (`crash_every`, `chaos`), stable by time:
-    /// same-time actions keep their written order, exactly as `Simulation.runToEnd`.
-    public var schedule: [TimedAction] {
-        stableSortedByTime(timeline + FaultSchedule.generated(settings)).filter { $0.atMicros <= endMicros }
-    }
 
     /// Message events are drained from the lanes at least this often (virtual), so an
     /// `--events` export holds one chunk in memory, not the run.
@@ -53,28 +46,17 @@ public struct Experiment: Sendable {
     public func run<O: RunObserver>(checkEveryEvent: Bool = false, observer: inout O,
                                     shouldStop: (RunProgress) -> Bool = { _ in false }) -> Summary {
         let s = settings
-        var lanes = s.modes.map { mode in
-            var lane = Lane(mode: mode, settings: s)
-            lane.checkEveryEvent = checkEveryEvent
-            lane.recordTrace = observer.wantsEvents
-            return lane
-        }
-        let modes = lanes.map(\.mode)
+        let end = endMicros
+        var world = Timeline(settings: s, actions: timeline, actionsUntil: end, checkEveryEvent: checkEveryEvent,
+                             recording: observer.wantsEvents ? EventLines.filter : .nothing)
+        let modes = world.lanes.map(\.mode)
         func flushEvents() {
             guard observer.wantsEvents else { return }
-            var batch: [(Int, TraceEvent)] = []
-            for i in lanes.indices { batch += lanes[i].drainTrace().map { (i, $0) } }
-            guard !batch.isEmpty else { return }
-            // Each lane's events are in time order; merge them by time, lanes in order on ties.
-            let merged = batch.enumerated().sorted { a, b in
-                a.element.1.atMicros < b.element.1.atMicros || (a.element.1.atMicros == b.element.1.atMicros && a.offset < b.offset)
-            }
-            observer.events(merged.map { (modes[$0.element.0], $0.element.1) })
+            let batch = world.takeEvents()
+            if !batch.isEmpty { observer.events(batch.map { (modes[$0.lane], $0.event) }) }
         }
         var slicer = Slicer(targetEvents: max(1, sliceEvents))
         var phase = RunPhase.run
-        /// The virtual time every lane has been run to.
-        var reached: Micros = 0
         var eventsAtLastAsk = 0
         var stopsSinceAsk = 0
         /// Asks the hook where the run is; unless `force`, only once a slice's worth of
@@ -82,132 +64,84 @@ public struct Experiment: Sendable {
         /// may carry no events at all).
         func stopRequested(force: Bool) -> Bool {
             stopsSinceAsk += 1
-            let events = lanes.reduce(0) { $0 + $1.events }
+            let events = world.events
             guard force || events - eventsAtLastAsk >= slicer.targetEvents || stopsSinceAsk >= 4_096 else { return false }
             eventsAtLastAsk = events
             stopsSinceAsk = 0
-            return shouldStop(RunProgress(phase: phase, atMicros: reached, endMicros: endMicros,
-                                          produced: lanes.map(\.produced).max() ?? 0, events: events))
+            return shouldStop(RunProgress(phase: phase, atMicros: world.now, endMicros: end,
+                                          produced: world.lanes.map(\.produced).max() ?? 0, events: events))
         }
-        /// Runs every lane (`draining`: those not `done`) slice by slice to `t`, asking the
-        /// hook between slices; false if it said stop. A drain also ends once no lane has
-        /// anything left to do before `t`.
-        func advance(to t: Micros, draining done: [Bool]? = nil) -> Bool {
-            while reached < t {
-                let u = slicer.end(from: reached, limit: t)
-                let before = lanes.map(\.events)
-                for i in lanes.indices {
-                    if let done {
-                        if !done[i] { lanes[i].runUntilQuiescent(limit: u) }
-                    } else {
-                        lanes[i].run(until: u)
+        /// Runs the world slice by slice to `t` (or, draining, until every lane is drained
+        /// or idle before `t`), asking the hook between slices; false if it said stop.
+        func advance(to t: Micros) -> Bool {
+            while world.now < t {
+                let u = slicer.end(from: world.now, limit: t)
+                let before = world.events
+                if phase == .drain {
+                    if world.advanceDrain(to: u) || world.drainIdle(before: t) {
+                        world.advanceDrain(to: t)
+                        return true
                     }
+                } else {
+                    world.advance(to: u)
                 }
-                slicer.learn(events: lanes.indices.map { lanes[$0].events - before[$0] }.max() ?? 0)
-                reached = u
-                if let done, lanes.indices.allSatisfy({ i in
-                    done[i] || lanes[i].isQuiescent || (lanes[i].nextEventMicros.map { $0 > t } ?? true)
-                }) {
-                    reached = t
-                    return true
-                }
-                if reached < t, stopRequested(force: true) { return false }
+                slicer.learn(events: (world.events - before) / max(1, world.lanes.count))
+                if world.now < t, stopRequested(force: true) { return false }
             }
+            if phase == .run { world.advance(to: t) }  // the actions due at t itself
             return true
         }
-        /// Ends the run where it is (every lane at `reached`).
+        /// Ends the run where it is (every lane at `world.now`).
         func interrupt() -> Summary {
             flushEvents()
-            var summary = Summary(settings: s, lanes: lanes, drainedAt: lanes.map { _ in nil }, drainRequested: false)
-            summary.interruption = Summary.Interruption(atMicros: reached, draining: phase == .drain)
+            var summary = Summary(settings: s, lanes: world.lanes, drainedAt: world.lanes.map { _ in nil }, drainRequested: false)
+            summary.interruption = Summary.Interruption(atMicros: world.now, draining: phase == .drain)
             return summary
         }
-
         let interval = observer.sampleEveryMicros.map { max(1, $0) }
         let chunk: Micros? = observer.wantsEvents ? Self.traceChunkMicros : nil
         var nextSample = interval ?? .max
         var nextChunk = chunk ?? .max
-
-        // The timed part: stop at each action, sample time and trace chunk.
-        let end = endMicros
-        let schedule = self.schedule
-        var now: Micros = 0
-        var index = 0
-        while true {
-            let nextAction = index < schedule.count ? schedule[index].atMicros : Micros.max
-            let t = min(nextAction, nextSample, nextChunk, end)
-            // Like Simulation.advance: the clock moves only forward; a second stop at the
-            // same instant processes nothing new.
-            if t > now {
-                if !advance(to: t) { return interrupt() }
-                now = t
-            }
-            reached = now
+        /// Samples and flushes due at `t`.
+        func observe(at t: Micros) {
             if let interval, t == nextSample {
-                observer.sample(atMicros: t, phase: .run, lanes: lanes)
+                observer.sample(atMicros: t, phase: phase, lanes: world.lanes)
                 nextSample += interval
             }
             if let chunk, t == nextChunk {
                 flushEvents()
                 nextChunk += chunk
             }
-            while index < schedule.count, schedule[index].atMicros == t {
-                let action = schedule[index].action
-                if Self.isValid(action, s) {
-                    for i in lanes.indices { lanes[i].apply(action) }
-                }
-                index += 1
-            }
+        }
+
+        // The timed part: stop at each sample time and trace chunk.
+        while true {
+            let t = min(nextSample, nextChunk, end)
+            if !advance(to: t) { return interrupt() }
+            observe(at: t)
             if t >= end { break }
             if stopRequested(force: false) { return interrupt() }
         }
 
         // The drain: heal, restart, run until nothing is pending (or the limit passes).
-        var drainedAt: [Micros?] = Array(repeating: nil, count: lanes.count)
-        var endAt = Array(repeating: end, count: lanes.count)
+        var endAt = world.lanes.map { _ in end }
         if s.drain {
-            let limit = s.durationMicros + s.drainLimitMicros
-            for i in lanes.indices { lanes[i].beginDrain() }
+            let limit = world.drainLimit
+            world.beginDrain()
             phase = .drain
-            var done = Array(repeating: false, count: lanes.count)
-            var t = end
-            reached = end
-            while done.contains(false) {
-                let step = min(nextSample, nextChunk, limit)
-                // As `runUntilQuiescent(limit: step)` on each lane not done, in slices.
-                if !advance(to: step, draining: done) { return interrupt() }
-                for i in lanes.indices where !done[i] {
-                    if lanes[i].isQuiescent || (lanes[i].nextEventMicros.map { $0 > limit } ?? true) { done[i] = true }
-                }
-                t = step
-                if let interval, t == nextSample {
-                    observer.sample(atMicros: t, phase: .drain, lanes: lanes)
-                    nextSample += interval
-                }
-                if let chunk, t == nextChunk {
-                    flushEvents()
-                    nextChunk += chunk
-                }
-                if t >= limit { break }
-                if stopRequested(force: false) { return interrupt() }
+            var finished = false
+            while !finished {
+                let t = min(nextSample, nextChunk, limit)
+                if !advance(to: t) { return interrupt() }
+                finished = world.advanceDrain(to: t) || t >= limit
+                observe(at: t)
+                if !finished, stopRequested(force: false) { return interrupt() }
             }
-            for i in lanes.indices {
-                drainedAt[i] = lanes[i].isQuiescent ? lanes[i].now : nil
-                endAt[i] = lanes[i].now
-            }
+            endAt = world.lanes.map(\.now)
         }
         flushEvents()
-        observer.finish(atMicros: endAt, lanes: lanes)
-        return Summary(settings: s, lanes: lanes, drainedAt: drainedAt, drainRequested: s.drain)
-    }
-
-    /// Whether an action names nodes that exist (as `Simulation.validate`; others are skipped).
-    static func isValid(_ action: Action, _ s: Settings) -> Bool {
-        switch action.target {
-        case .producer(let p)?: p < s.producers
-        case .consumer(let c)?: c < s.consumers
-        default: true
-        }
+        observer.finish(atMicros: endAt, lanes: world.lanes)
+        return world.summary()
     }
 }
 
@@ -269,7 +203,7 @@ public protocol RunObserver {
     var wantsEvents: Bool { get }
     mutating func sample(atMicros: Micros, phase: RunPhase, lanes: [Lane])
     /// A chunk of message events, in time order (lanes in order on ties).
-    mutating func events(_ batch: [(Mode, TraceEvent)])
+    mutating func events(_ batch: [(Mode, SimEvent)])
     /// The end: each lane's final time (drained, or the end of the run) and state.
     mutating func finish(atMicros: [Micros], lanes: [Lane])
 }
@@ -278,15 +212,8 @@ extension RunObserver {
     public var sampleEveryMicros: Micros? { nil }
     public var wantsEvents: Bool { false }
     public mutating func sample(atMicros: Micros, phase: RunPhase, lanes: [Lane]) {}
-    public mutating func events(_ batch: [(Mode, TraceEvent)]) {}
+    public mutating func events(_ batch: [(Mode, SimEvent)]) {}
     public mutating func finish(atMicros: [Micros], lanes: [Lane]) {}
 }
 
 struct NoObserver: RunObserver {}
-
-/// Sorted by time; equal times keep their order (a stable sort, as the runner needs).
-public func stableSortedByTime(_ items: [TimedAction]) -> [TimedAction] {
-    items.enumerated().sorted { a, b in
-        a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
-    }.map(\.element)
-}

@@ -4,7 +4,7 @@ import DeliverySim
 ///
 /// CSV: a header, then one row per lane per sample interval (virtual time), every counter
 /// under its JSON name; a last row per lane (`phase` = `end`) holds the numbers the summary
-/// reports. Events: JSON Lines, one message event per line (`TraceEvent.jsonLine`), in
+/// reports. Events: JSON Lines, one message event per line (`EventLines.line`), in
 /// virtual-time order, streamed in chunks so memory stays flat.
 public struct ExportObserver: RunObserver {
     public var sampleEveryMicros: Micros?
@@ -43,10 +43,13 @@ public struct ExportObserver: RunObserver {
         }
     }
 
-    public mutating func events(_ batch: [(Mode, TraceEvent)]) {
+    public mutating func events(_ batch: [(Mode, SimEvent)]) {
         guard let eventLine else { return }
-        for (mode, event) in batch { eventLine(event.jsonLine(mode: mode) + "\n") }
-        eventCount += batch.count
+        for (mode, event) in batch {
+            guard let line = EventLines.line(event, mode: mode) else { continue }
+            eventLine(line + "\n")
+            eventCount += 1
+        }
     }
 
     public mutating func finish(atMicros: [Micros], lanes: [Lane]) {

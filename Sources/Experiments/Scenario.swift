@@ -338,7 +338,6 @@ public struct ScenarioFile: Sendable {
             }
         }
         let end = max(settings.durationMicros, stopAtMicros ?? 0)
-        let check = Simulation(settings: settings)
         for a in actions {
             let name = "actions[\(a.entry + 1)]"
             if a.atMicros > end {
@@ -346,7 +345,7 @@ public struct ScenarioFile: Sendable {
                 throw fail(positions.position(table: "actions", index: a.entry, key: "at"),
                            "\(name).at = \(TerminalText.quoted(Format.duration(a.atMicros))): after the end of the run (duration \(Format.duration(end))\(source))")
             }
-            if let error = check.validate(a.action) {
+            if let error = Timeline.validate(a.action, settings) {
                 var message = error.message
                 if case .producer = a.action.target, overrides.producers != nil { message += " (--producers)" }
                 if case .consumer = a.action.target, overrides.consumers != nil { message += " (--consumers)" }

@@ -59,19 +59,12 @@ struct BenchCommand: ParsableCommand {
         var results: [(msgsPerSec: Double, nsPerEvent: Double, events: Int)] = []
         for r in 0..<repeats {
             let last = r == repeats - 1
-            var sim = Simulation(settings: s)
-            let schedule = FaultSchedule.generated(s)
+            var sim = Timeline(settings: s)
             let step = max(1, s.durationMicros / Micros(max(1, samples)))
             let start = Output.monotonicNanos()
-            var idx = 0
             var t: Micros = 0
             while t < s.durationMicros {
                 t = min(s.durationMicros, t + step)
-                while idx < schedule.count, schedule[idx].atMicros <= t {
-                    sim.advance(to: schedule[idx].atMicros)
-                    sim.apply(schedule[idx].action)
-                    idx += 1
-                }
                 sim.advance(to: t)
                 if last {
                     let lane = sim.lanes[0]

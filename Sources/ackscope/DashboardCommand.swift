@@ -10,7 +10,7 @@ import TerminalNcurses
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
-        abstract: "Open the live dashboard: three lanes, one workload, keys that inject faults (the default).",
+        abstract: "Open the live dashboard: lanes of one workload side by side, keys that inject faults (the default).",
         discussion: """
             Press ? in the dashboard for every key. Without a terminal, use `ackscope run`.
 
@@ -62,6 +62,9 @@ struct DashboardCommand: ParsableCommand {
                                 explanation: TerminalText.safe(loaded.explanation, limit: .max), actions: loaded.timeline)
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
+        // The seed's three lanes on screen, and the other two a key (`m`) away: the
+        // dashboard runs every mode unless told which.
+        if settings.modes == Mode.classic { settings.modes = Mode.allCases }
         try checkMemory(settings)
         try checkOutputPaths([("--record", record), ("--json", json)])
         let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
@@ -115,7 +118,7 @@ struct DashboardCommand: ParsableCommand {
 
     /// The session as a scenario file that replays it exactly (see `Recording`).
     static func recording(_ app: App) -> String {
-        Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied,
+        Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied.map(\.timed),
                        origins: app.actionOrigins.map(\.rawValue), stopAtMicros: app.sessionStopAtMicros,
                        endedAtMicros: app.sim.now, scenarioTitle: app.script?.title)
     }
@@ -130,18 +133,30 @@ struct DashboardCommand: ParsableCommand {
         }
     }
 
+    /// A key for the app, then what it asked of the terminal; true when it asked to quit.
+    static func handle(_ key: Key, _ app: inout App, _ term: Terminal, themes: [LoadedTheme]) -> Bool {
+        if key == .resize || key == .redraw { term.invalidate(clearScreen: key == .redraw) }
+        switch app.press(key) {
+        case .quit?:
+            return true
+        case .writeSnapshot?:
+            let (w, h) = term.size
+            writeSnapshot(&app, width: w, height: h)
+        case .setTheme(let index)?:
+            term.setTheme(themes[index].theme)
+        case nil:
+            break
+        }
+        return false
+    }
+
     /// The real-time loop: block in getch up to one frame, feed wall time, redraw at most
     /// ~20 times a second. Returns the signal that ended it, if any.
-    static func handle(_ key: Key, _ app: inout App, _ term: Terminal) {
-        if key == .resize || key == .redraw { term.invalidate(clearScreen: key == .redraw) }
-        app.press(key)
-    }
 
     static func loop(_ app: inout App, term: Terminal, themes: [LoadedTheme]) -> Int32? {
         let frameNanos: UInt64 = 50_000_000
         var last = Output.monotonicNanos()
         var lastDraw: UInt64 = 0
-        var themeIndex = app.themeIndex
         var dirty = false
         var quickEmptyReads = 0
         // The first frame before any simulation: whatever the workload, it shows at once.
@@ -155,13 +170,13 @@ struct DashboardCommand: ParsableCommand {
             let before = Output.monotonicNanos()
             // A world that cannot keep up has used the frame already: only look for keys.
             if let key = term.readKey(timeoutMillis: app.fallingBehind ? 5 : 50) {
-                handle(key, &app, term)
+                if handle(key, &app, term, themes: themes) { return nil }
                 dirty = true
                 quickEmptyReads = 0
                 // Take every key already typed, so a busy frame never queues them up.
                 var more = 0
                 while more < 64, let next = term.readKey(timeoutMillis: 0) {
-                    handle(next, &app, term)
+                    if handle(next, &app, term, themes: themes) { return nil }
                     more += 1
                 }
             } else if Output.monotonicNanos() - before < 5_000_000 {
@@ -171,7 +186,6 @@ struct DashboardCommand: ParsableCommand {
             } else {
                 quickEmptyReads = 0
             }
-            if app.quitRequested { return nil }
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000
             last += elapsedMicros * 1_000
@@ -180,17 +194,6 @@ struct DashboardCommand: ParsableCommand {
             let budgetEnd = Output.monotonicNanos() + 35_000_000
             app.advance(byWallMicros: Micros(elapsedMicros)) {
                 Output.monotonicNanos() > budgetEnd || term.inputPending() || Signals.pending() != nil
-            }
-            if app.quitRequested { return nil }
-            if app.snapshotRequested {
-                let (w, h) = term.size
-                writeSnapshot(&app, width: w, height: h)
-                dirty = true
-            }
-            if app.themeIndex != themeIndex {
-                themeIndex = app.themeIndex
-                term.setTheme(themes[themeIndex].theme)
-                dirty = true
             }
             if dirty || now - lastDraw >= frameNanos {
                 let (w, h) = term.size

@@ -85,7 +85,7 @@ import Testing
         let after = app.sim.lanes.map(\.counters.redelivered)
         #expect(after[1] > before[1], "at-least-once redelivers what the crashed consumer held")
         #expect(after[0] == 0, "at-most-once never redelivers")
-        #expect(app.sim.applied.map(\.action) == [.slow(.consumer(0)), .crash(.consumer(0))])
+        #expect(app.sim.applied.map(\.timed.action) == [.slow(.consumer(0)), .crash(.consumer(0))])
         app.press(.character("c"))
         #expect(app.sim.lanes[0].state(of: .consumer(0)).up)
     }
@@ -99,7 +99,7 @@ import Testing
         app.press(.character("a"))
         #expect(app.render(width: 120, height: 40).plainText().contains("ACKS LOST"))
         app.press(.character("h"))
-        #expect(app.sim.applied.map(\.action) == [.partition(.consumer(0)), .heal(.consumer(0)), .partitionOneWay(.consumer(0)), .healAll])
+        #expect(app.sim.applied.map(\.timed.action) == [.partition(.consumer(0)), .heal(.consumer(0)), .partitionOneWay(.consumer(0)), .healAll])
     }
 
     @Test func trapsProduceTheirStoryInTheLog() {
@@ -124,7 +124,7 @@ import Testing
         #expect(app.speed == 0.1)
         app.press(.character("m"))
         #expect(app.shownLanes == [0])
-        app.press(.character("t"))
+        #expect(app.press(.character("t")) == .setTheme(index: 1))
         #expect(app.themeIndex == 1)
         app.advanceVirtual(by: 2_000_000)
         let seed = app.settings.seed
@@ -132,16 +132,14 @@ import Testing
         #expect(app.sim.now == 0 && app.settings.seed == seed)
         app.press(.character("R"))
         #expect(app.settings.seed != seed)
-        app.press(.character("q"))
-        #expect(app.quitRequested)
+        #expect(app.press(.character("q")) == .quit)
     }
 
     @Test func tooSmallSaysSoAndQStillQuits() {
         var app = Self.app()
         let text = app.render(width: 60, height: 20).plainText()
         #expect(text.contains("Terminal too small: 60x20, needs 80x24"))
-        app.press(.character("q"))
-        #expect(app.quitRequested)
+        #expect(app.press(.character("q")) == .quit)
     }
 
     @Test func sameKeysSameScreen() {

@@ -46,7 +46,7 @@ import Testing
         var s = storySettings(messages: 100)
         s.ratePerSecond = 1_000
         s.maxUnconfirmed = 5
-        var sim = Simulation(settings: s, checkEveryEvent: true)
+        var sim = Timeline(settings: s, checkEveryEvent: true)
         // Confirms cannot come back for 3 s: the outbox fills up to 5 and stays there.
         sim.apply(.partition(.producer(0)))
         sim.advance(to: 3_000_000)
@@ -55,7 +55,7 @@ import Testing
             #expect(lane.produced == 5, "\(lane.mode)")
         }
         sim.apply(.heal(.producer(0)))
-        let summary = sim.runToEnd(timeline: [])
+        let summary = sim.runToEnd()
         for lane in summary.lanes where lane.mode.producerRetries {
             #expect(lane.produced == 100 && lane.effected == 100, "\(lane.mode)")
         }
@@ -69,8 +69,8 @@ import Testing
             s.seed = seed
             s.durationMicros = Duration.seconds(10)
             s.chaos = true
-            var sim = Simulation(settings: s)
-            let summary = sim.runToEnd(timeline: [])
+            var sim = Timeline(settings: s)
+            let summary = sim.runToEnd()
             for lane in summary.lanes {
                 #expect(lane.counters.inFlight == 0, "seed \(seed) \(lane.mode): in_flight \(lane.counters.inFlight)")
                 #expect(check(lane, "drained") == .pass, "seed \(seed) \(lane.mode)")

@@ -32,8 +32,8 @@ import Testing
         var sawLoss = false, sawDuplicate = false, sawNotInForce = false
         for seed in UInt64(1)...1_000 {
             let s = Self.settings(seed: seed)
-            var sim = Simulation(settings: s, checkEveryEvent: true)
-            let summary = sim.runToEnd(timeline: [])
+            var sim = Timeline(settings: s, checkEveryEvent: true)
+            let summary = sim.runToEnd()
             for lane in summary.lanes {
                 for c in lane.checks where c.status == .fail {
                     failures.append("\(lane.mode.rawValue) \(c.name): \(c.detail)\n  reproduce: \(SettingsText.command(s))")
@@ -51,14 +51,14 @@ import Testing
 
     @Test func sameSeedSameBytesInProcess() {
         let s = Self.settings(seed: 9_123)
-        var a = Simulation(settings: s)
-        var b = Simulation(settings: s)
-        #expect(a.runToEnd(timeline: []).json() == b.runToEnd(timeline: []).json())
+        var a = Timeline(settings: s)
+        var b = Timeline(settings: s)
+        #expect(a.runToEnd() == b.runToEnd())
     }
 
     @Test func differentSeedsDiffer() {
-        var a = Simulation(settings: Self.settings(seed: 1))
-        var b = Simulation(settings: Self.settings(seed: 2))
-        #expect(a.runToEnd(timeline: []).json() != b.runToEnd(timeline: []).json())
+        var a = Timeline(settings: Self.settings(seed: 1))
+        var b = Timeline(settings: Self.settings(seed: 2))
+        #expect(a.runToEnd() != b.runToEnd())
     }
 }

@@ -18,8 +18,8 @@ func storySettings(messages: Int = 1, consumers: Int = 1) -> Settings {
 
 /// Runs a timeline to the end (with drain) and returns the lanes by mode.
 func run(_ s: Settings, _ timeline: [TimedAction] = []) -> [Mode: Summary.LaneSummary] {
-    var sim = Simulation(settings: s, checkEveryEvent: true)
-    let summary = sim.runToEnd(timeline: timeline)
+    var sim = Timeline(settings: s, actions: timeline, checkEveryEvent: true)
+    let summary = sim.runToEnd()
     for lane in sim.lanes {
         precondition(lane.violation == nil, "\(lane.mode): \(lane.violation!)")
     }

@@ -103,20 +103,49 @@ import Testing
     }
 
     @Test func brokerAckDeadlineReturnsTheActionToTake() {
-        var b = Broker(consumers: 1, durable: true, maxDeliveries: 2)
-        let m = StoredMsg(ref: MsgRef(id: MessageID(producer: 0, seq: 1), key: 0, bornMicros: 0), deliveryCount: 1)
-        let d1 = b.recordDelivery(m, to: 0, holdsCopy: true, deadline: 10)
-        guard case .redeliver(let again) = b.ackDeadlinePassed(d1) else { Issue.record("expected redeliver"); return }
-        var second = again
-        second.deliveryCount += 1
-        let d2 = b.recordDelivery(second, to: 0, holdsCopy: true, deadline: 20)
-        guard case .deadLetter = b.ackDeadlinePassed(d2) else { Issue.record("expected dead letter"); return }
-        let d3 = b.recordDelivery(m, to: 0, holdsCopy: false, deadline: 30)
-        guard case .releaseSlot = b.ackDeadlinePassed(d3) else { Issue.record("expected slot release"); return }
-        let d4 = b.recordDelivery(m, to: 0, holdsCopy: true, deadline: 40)
-        #expect(b.settle(d4) != nil)
-        guard case .none = b.ackDeadlinePassed(d4) else { Issue.record("acked delivery must not expire"); return }
-        #expect(b.outstanding[0] == 0 && b.unackedCount == 0)
+        var settings = Settings()
+        settings.maxDeliveries = 2
+        var b = Broker(consumers: 1, producers: 1, settings: settings, keyedStore: false)
+        let m = StoredMsg(ref: MsgRef(id: MessageID(producer: 0, seq: 1), key: 0, bornMicros: 0), deliveryCount: 0, origin: 2)
+        guard case .stored(nil) = b.receive(m, now: 0, dedupWindow: 0) else { Issue.record("expected stored"); return }
+        let d1 = b.nextDispatch(prefetch: 8, holdsCopy: true, deadline: 10)
+        #expect(d1?.consumer == 0 && d1?.msg.deliveryCount == 1 && d1?.armTimerAt == 10)
+        #expect(b.nextPassedDeadline(now: 9) == nil)
+        guard case .redeliver(let again)? = b.nextPassedDeadline(now: 10) else { Issue.record("expected redeliver"); return }
+        #expect(again.deliveryCount == 1 && b.readyCount == 1)
+        let d2 = b.nextDispatch(prefetch: 8, holdsCopy: true, deadline: 20)
+        #expect(d2?.msg.deliveryCount == 2)
+        guard case .deadLetter? = b.nextPassedDeadline(now: 20) else { Issue.record("expected dead letter"); return }
+        #expect(b.readyCount == 0 && b.unackedCount == 0)
+        // An acked delivery never expires.
+        _ = b.receive(m, now: 30, dedupWindow: 0)
+        let d3 = b.nextDispatch(prefetch: 8, holdsCopy: true, deadline: 40)!
+        #expect(b.settle(d3.deliveryID) != nil)
+        #expect(b.nextPassedDeadline(now: 40) == nil)
+        #expect(b.outstanding(of: 0) == 0 && b.unackedCount == 0)
+    }
+
+    @Test func brokerRefusesOrDropsTheHeadWhenItsBacklogIsFull() {
+        var settings = Settings()
+        settings.maxBacklog = 1
+        let m1 = StoredMsg(ref: MsgRef(id: MessageID(producer: 0, seq: 1), key: 0, bornMicros: 0), deliveryCount: 0, origin: 2)
+        var m2 = m1
+        m2.ref.id = MessageID(producer: 0, seq: 2)
+        var refusing = Broker(consumers: 1, producers: 1, settings: settings, keyedStore: false)
+        _ = refusing.receive(m1, now: 0, dedupWindow: 0)
+        guard case .refused = refusing.receive(m2, now: 0, dedupWindow: 0) else { Issue.record("expected refused"); return }
+        settings.overflow = .dropHead
+        var dropping = Broker(consumers: 1, producers: 1, settings: settings, keyedStore: false)
+        _ = dropping.receive(m1, now: 0, dedupWindow: 0)
+        guard case .stored(let head?) = dropping.receive(m2, now: 0, dedupWindow: 0) else { Issue.record("expected drop-head"); return }
+        #expect(head.ref.id == m1.ref.id && dropping.readyCount == 1)
+    }
+
+    @Test func aKeyedStoreTakesAMessageIdOnce() {
+        var b = Broker(consumers: 1, producers: 1, settings: Settings(), keyedStore: true)
+        let m = StoredMsg(ref: MsgRef(id: MessageID(producer: 0, seq: 1), key: 0, bornMicros: 0), deliveryCount: 0, origin: 2)
+        guard case .stored = b.receive(m, now: 0, dedupWindow: 0) else { Issue.record("expected stored"); return }
+        guard case .duplicate(.storeKey) = b.receive(m, now: 5_000_000, dedupWindow: 0) else { Issue.record("expected duplicate"); return }
     }
 
     @Test func idempotencyRecordStaysCompactWhenAppliedInOrder() {
@@ -159,7 +188,7 @@ import Testing
         // starve the consumers (with prefetch 8 this world falls behind and *should* grow).
         s.prefetch = 64
         s.durationMicros = Duration.seconds(20)
-        var sim = Simulation(settings: s)
+        var sim = Timeline(settings: s)
         sim.advance(to: s.durationMicros)
         let lane = sim.lanes[0]
         #expect(lane.produced > 90_000)
@@ -211,8 +240,8 @@ extension PRNG {
     @Test func finalStateCheckFailsOnAStaleSink() {
         var s = storySettings(messages: 20)
         s.modes = [.effectivelyOnce]
-        var sim = Simulation(settings: s)
-        _ = sim.runToEnd(timeline: [])
+        var sim = Timeline(settings: s)
+        _ = sim.runToEnd()
         var lane = sim.lanes[0]
         #expect(lane.promiseChecks(drained: true).first { $0.name == "final_state" }?.status == .pass)
         let slot = lane.lastApplied.firstIndex { $0 > 1 }!
@@ -229,8 +258,8 @@ extension PRNG {
             s.durationMicros = Duration.seconds(20)
             s.keys = 2
             s.chaos = true
-            var sim = Simulation(settings: s)
-            let summary = sim.runToEnd(timeline: [])
+            var sim = Timeline(settings: s)
+            let summary = sim.runToEnd()
             for lane in summary.lanes {
                 if lane.mode == .atLeastOnce { staleAtLeastOnce += lane.staleKeys }
                 if lane.mode == .effectivelyOnce { #expect(lane.staleKeys == 0, "seed \(seed)") }

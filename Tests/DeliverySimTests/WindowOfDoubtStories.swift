@@ -61,6 +61,7 @@ import Testing
     /// All consumers down, messages pile up in the broker, then the broker crashes.
     private func brokerCrashStory(durable: Bool) -> [Mode: Summary.LaneSummary] {
         var s = storySettings(messages: 10)
+        s.modes = Mode.allCases
         s.ratePerSecond = 100
         s.durable = durable
         let timeline = [TimedAction(at: 0, .crash(.consumer(0))),
@@ -72,7 +73,7 @@ import Testing
 
     @Test func transientBrokerCrashLosesConfirmedMessagesAndVoidsThePromise() {
         let lanes = brokerCrashStory(durable: false)
-        for mode in [Mode.atLeastOnce, .effectivelyOnce] {
+        for mode in [Mode.atLeastOnce, .idempotent, .effectivelyOnce, .inProcess] {
             let lane = lanes[mode]!
             #expect(lane.counters.lost == 10, "\(mode)")
             #expect(check(lane, "no_loss") == .notInForce, "\(mode)")
@@ -95,7 +96,7 @@ import Testing
         var s = storySettings()
         s.modes = [.atLeastOnce]
         s.dedupWindowMicros = dedupWindow
-        var sim = Simulation(settings: s, checkEveryEvent: true)
+        var sim = Timeline(settings: s, checkEveryEvent: true)
         // Step until the publish has reached the broker (it delivers at once), then cut
         // the producer off before the confirm comes back.
         var t: Micros = 0
@@ -136,7 +137,7 @@ import Testing
     @Test func aRestartedProducerRepublishesItsOutboxOnceAndAtOnce() {
         var s = storySettings()
         s.modes = [.atLeastOnce]
-        var sim = Simulation(settings: s, checkEveryEvent: true)
+        var sim = Timeline(settings: s, checkEveryEvent: true)
         var t: Micros = 0
         while sim.lanes[0].counters.delivered == 0 {
             t += 100

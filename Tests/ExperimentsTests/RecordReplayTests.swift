@@ -6,7 +6,7 @@ import Testing
 /// A dashboard session, written as a recording, replays headless to the same JSON.
 @Suite struct RecordReplayTests {
     static func replay(_ app: App) throws -> String {
-        let text = Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied,
+        let text = Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied.map(\.timed),
                                   origins: app.actionOrigins.map(\.rawValue), stopAtMicros: app.sessionStopAtMicros,
                                   endedAtMicros: app.sim.now, scenarioTitle: app.script?.title)
         return try ScenarioFile.parse(text: text, fileName: "rec.toml").resolved().experiment.run().json()

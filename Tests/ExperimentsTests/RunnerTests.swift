@@ -2,7 +2,7 @@ import DeliverySim
 import Testing
 @testable import Experiments
 
-/// The experiment runner is `Simulation.runToEnd` with stops: same numbers, byte for byte.
+/// The experiment runner is `Timeline.runToEnd` with stops: same numbers, byte for byte.
 @Suite struct RunnerTests {
     static func settings(_ seed: UInt64, _ configure: (inout Settings) -> Void = { _ in }) -> Settings {
         var s = Settings()
@@ -30,8 +30,8 @@ import Testing
         settings(5) { $0.messageLimit = 200; $0.modes = [.atLeastOnce] },
     ])
     func sameSummaryAsRunToEnd(_ s: Settings) {
-        var sim = Simulation(settings: s)
-        let expected = sim.runToEnd(timeline: Self.timeline).json()
+        var sim = Timeline(settings: s, actions: Self.timeline)
+        let expected = sim.runToEnd().json()
         #expect(Experiment(settings: s, timeline: Self.timeline).run().json() == expected)
         // Stopping for samples and trace chunks changes nothing either.
         var observer = ExportObserver(sampleEveryMicros: 250_000, csv: { _ in }, events: { _ in })
