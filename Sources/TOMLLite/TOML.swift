@@ -290,7 +290,17 @@ private struct Parser {
     }
 
     /// A key as it may be shown in a message: control characters visible, long keys cut.
-    static func name(_ key: String) -> String { "'" + TerminalText.safe(key, limit: 80) + "'" }
+    static func name(_ key: String) -> String { name([key]) }
+
+    /// A dotted key or header path for a message, quoted and cut as a whole.
+    static func name(_ path: [String]) -> String { "'" + dotted(path) + "'" }
+
+    /// A dotted key or header path for a message, cut as a whole.
+    ///
+    /// Cutting each part instead let 50 parts of 80 characters make a 4 KB message.
+    static func dotted(_ path: [String]) -> String {
+        TerminalText.safe(path.joined(separator: "."), limit: TerminalText.valueLimit)
+    }
 
     mutating func advance() {
         if b[i] == UInt8(ascii: "\n") {
@@ -434,8 +444,7 @@ private struct Parser {
         } else {
             if let slot = table.slots[last], case .table(let existing) = slot.item {
                 if existing.hasHeader {
-                    let shown = path.map { TerminalText.safe($0, limit: 80) }.joined(separator: ".")
-                    throw fail("table [\(shown)] is defined twice", line: hLine, column: hColumn)
+                    throw fail("table [\(Self.dotted(path))] is defined twice", line: hLine, column: hColumn)
                 }
                 existing.hasHeader = true
                 current = existing
@@ -455,8 +464,7 @@ private struct Parser {
         let path = try dottedKey()
         skipSpaces()
         guard peek == UInt8(ascii: "=") else {
-            let shown = path.map { TerminalText.safe($0, limit: 80) }.joined(separator: ".")
-            throw fail(atEnd || peek == UInt8(ascii: "\n") ? "expected '=' after the key '\(shown)'"
+            throw fail(atEnd || peek == UInt8(ascii: "\n") ? "expected '=' after the key \(Self.name(path))"
                                                            : "expected '=' after the key, found '\(Self.show(peek))'")
         }
         i += 1
@@ -519,7 +527,7 @@ private struct Parser {
         }
         let text = String(decoding: b[start..<i], as: UTF8.self)
         // Only bare-key characters get here, but a token can be megabytes long.
-        let shown = TerminalText.safe(text, limit: 80)
+        let shown = TerminalText.safe(text, limit: TerminalText.valueLimit)
         func bad(_ why: String) -> TOMLError { TOMLError(line: sLine, column: sColumn, message: why) }
         if text.isEmpty { throw bad("expected a value, found '\(Self.show(peek))'") }
         if text.count >= 10, text.utf8.count > 4, Array(text.utf8)[4] == UInt8(ascii: "-"), text.first!.isNumber {

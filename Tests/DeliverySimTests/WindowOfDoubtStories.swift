@@ -167,17 +167,25 @@ import Testing
         #expect(lanes[.effectivelyOnce]!.counters.lost == 0)
     }
 
-    @Test func maxDeliveriesDeadLettersAMessageNobodyCanAck() {
+    /// Every ack is lost, so the broker gives up after `maxDeliveries`; but the consumer
+    /// applied the message each time, so its fate is effected, not dead-lettered (a dead
+    /// letter is a message that was never applied: the next story).
+    @Test func maxDeliveriesGivesUpButAnAppliedMessageIsEffectedNotDeadLettered() {
         var s = storySettings()
         s.maxDeliveries = 3
         s.drain = false
         let lanes = run(s, [TimedAction(at: 0, .partitionOneWay(.consumer(0)))])
         let alo = lanes[.atLeastOnce]!
+        // The broker stopped at the third delivery and kept no copy (no ack ever reached it).
         #expect(alo.counters.delivered == 3)
-        // It was applied (the acks were what got lost), so it counts as effected, not as a
-        // dead letter that was never applied.
-        #expect(alo.counters.deadLettered == 0)
+        #expect(alo.counters.redelivered == 2)
+        #expect(alo.counters.acked == 0)
+        #expect(alo.counters.unacked == 0 && alo.counters.ready == 0)
+        // Applied three times (the acks were what got lost): effected once, never dead-lettered.
         #expect(alo.counters.processed == 3)
+        #expect(alo.produced == 1 && alo.effected == 1)
+        #expect(alo.counters.deadLettered == 0)
+        #expect(alo.counters.lost == 0)
     }
 
     @Test func maxDeliveriesDeadLettersWhenDeliveriesNeverArrive() {

@@ -126,8 +126,8 @@ import Testing
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "old".write(toFile: dir + "/j.json", atomically: false, encoding: .utf8)
-        let pid = try #require(spawn([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--events", dir + "/e.jsonl"],
-                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        let pid = try #require(spawnClean([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--events", dir + "/e.jsonl"],
+                                          stdin: .file("/dev/null"), stdout: .file(dir + "/stdout"), stderr: .file(dir + "/stderr")))
         let temporary = dir + "/.e.jsonl.tmp-\(pid)"
         #expect(waitUntil(seconds: 20) { ((try? FileManager.default.attributesOfItem(atPath: temporary)[.size] as? Int) ?? 0) > 0 },
                 "no growing \(temporary)")
@@ -160,9 +160,9 @@ import Testing
         let bin = try #require(ackscopeBinary())
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pid = try #require(spawn([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--csv", dir + "/c.csv",
-                                      "--sample-every", "100ms", "--events", dir + "/e.jsonl"],
-                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        let pid = try #require(spawnClean([bin, "run", "--duration", "100000000s", "--json", dir + "/j.json", "--csv", dir + "/c.csv",
+                                           "--sample-every", "100ms", "--events", dir + "/e.jsonl"],
+                                          stdin: .file("/dev/null"), stdout: .file(dir + "/stdout"), stderr: .file(dir + "/stderr")))
         // The run is under way once its exports grow.
         #expect(waitUntil(seconds: 20) { Self.size(dir + "/.e.jsonl.tmp-\(pid)") > 100_000 && Self.size(dir + "/.c.csv.tmp-\(pid)") > 0 })
         #expect(FileManager.default.fileExists(atPath: dir + "/.j.json.tmp-\(pid)"))
@@ -197,8 +197,8 @@ import Testing
         let bin = try #require(ackscopeBinary())
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pid = try #require(spawn([bin, "compare", "--duration", "60s", "--seeds", "1..100000", "--jobs", "1", "--json", dir + "/c.json"],
-                                     stdout: dir + "/stdout", stderr: dir + "/stderr"))
+        let pid = try #require(spawnClean([bin, "compare", "--duration", "60s", "--seeds", "1..100000", "--jobs", "1", "--json", dir + "/c.json"],
+                                          stdin: .file("/dev/null"), stdout: .file(dir + "/stdout"), stderr: .file(dir + "/stderr")))
         #expect(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: dir + "/.c.json.tmp-\(pid)") })
         usleep(1_500_000)
         kill(pid, SIGINT)
@@ -224,7 +224,7 @@ import Testing
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let command = "timeout --preserve-status -s INT 3.5 \(bin) run --duration 100000000s; echo EXIT=$?"
-        let pid = try #require(spawn(["/usr/bin/env", "script", "-qec", command, "/dev/null"], stdout: dir + "/out", stderr: dir + "/err"))
+        let pid = try #require(spawnClean(["/usr/bin/env", "script", "-qec", command, "/dev/null"], stdin: .file("/dev/null"), stdout: .file(dir + "/out"), stderr: .file(dir + "/err")))
         #expect(waitExit(pid) == 0)
         let out = try String(contentsOfFile: dir + "/out", encoding: .utf8)
         // Drawn in place: carriage return, the line, erase to the end of the line.
@@ -243,7 +243,7 @@ import Testing
         let bin = try #require(ackscopeBinary())
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pid = try #require(spawn([bin, "run", "--duration", "100000000s"], stdout: dir + "/out", stderr: dir + "/err"))
+        let pid = try #require(spawnClean([bin, "run", "--duration", "100000000s"], stdin: .file("/dev/null"), stdout: .file(dir + "/out"), stderr: .file(dir + "/err")))
         usleep(2_500_000)
         kill(pid, SIGTERM)
         #expect(waitExit(pid) == 143)
@@ -302,38 +302,6 @@ import Testing
         #expect(line.count < 200, "\(line.count) characters")
         #expect(line.contains("… (5009 bytes in all)"), "\(line)")
     }
-}
-
-/// Starts `argv` with no signal blocked, stdout and stderr to files; returns its pid.
-func spawn(_ argv: [String], stdout: String, stderr: String) -> pid_t? {
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    var cargs = argv.map { strdup($0) } + [nil]
-    defer { for p in cargs { free(p) } }
-    var pid: pid_t = 0
-    return posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ) == 0 ? pid : nil
-}
-
-/// Waits for `pid` and returns its status as a shell reports it: the exit code, or 128 +
-/// the signal that ended it (143 for SIGTERM).
-func waitExit(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass.

@@ -1,22 +1,69 @@
 import Foundation
 import Testing
 
-/// Runs a command and returns (exit status, stdout, stderr).
+/// Runs a command (found in PATH) and returns (exit status, stdout, stderr).
+///
+/// Both pipes are read at once. Reading stdout to its end and then stderr hung for good
+/// when a child filled the stderr pipe (64 KB) first: it waited for us, and we for its
+/// stdout. swift-subprocess reads them together too, but only from async code, and `sh` is
+/// called from synchronous tests and helpers all over this target; blocking on async work
+/// from them could starve the cooperative pool (two threads on this two-core machine).
+/// The exit status is as a shell gives it (128 + the signal that ended the command).
 @discardableResult
 func sh(_ args: [String], env: [String: String]? = nil, stdin: FileHandle? = nil) -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    if let env { p.environment = env }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    if let stdin { p.standardInput = stdin }
-    do { try p.run() } catch { return (-1, "", "\(error)") }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    guard let out = closeOnExecPipe() else { return (-1, "", "pipe: errno \(errno)") }
+    guard let err = closeOnExecPipe() else {
+        close(out[0])
+        close(out[1])
+        return (-1, "", "pipe: errno \(errno)")
+    }
+    let pid = spawnClean(["/usr/bin/env"] + args, environment: env,
+                         stdin: stdin.map { .descriptor($0.fileDescriptor) } ?? .inherited,
+                         stdout: .descriptor(out[1]), stderr: .descriptor(err[1]))
+    close(out[1])
+    close(err[1])
+    let (o, e) = readToEnd(out[0], err[0])
+    close(out[0])
+    close(err[0])
+    guard let pid else { return (-1, "", "posix_spawn failed for \(args)") }
+    return (waitExit(pid), String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Held while a pipe is made close-on-exec and while a child is spawned, so that no child
+/// started by another test in between inherits a pipe's write end (its reader would wait
+/// for that child's end). glibc's pipe2, which does both at once, is not visible to Swift.
+let spawnLock = NSLock()
+
+/// A pipe (read end, write end) whose ends no child inherits.
+func closeOnExecPipe() -> [Int32]? {
+    spawnLock.withLock {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return nil }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return fds
+    }
+}
+
+/// Reads two descriptors to their ends, each as soon as it has data.
+func readToEnd(_ first: Int32, _ second: Int32) -> ([UInt8], [UInt8]) {
+    var fds = [pollfd(fd: first, events: Int16(POLLIN), revents: 0), pollfd(fd: second, events: Int16(POLLIN), revents: 0)]
+    var data: [[UInt8]] = [[], []]
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while fds.contains(where: { $0.fd >= 0 }) {
+        if poll(&fds, nfds_t(fds.count), -1) < 0 {
+            if errno == EINTR { continue }
+            break
+        }
+        for k in fds.indices where fds[k].fd >= 0 && fds[k].revents != 0 {
+            let n = read(fds[k].fd, &buffer, buffer.count)
+            if n > 0 {
+                data[k] += buffer[..<n]
+            } else if n == 0 || errno != EINTR {
+                fds[k].fd = -1  // at its end (or broken): poll skips a negative descriptor
+            }
+        }
+    }
+    return (data[0], data[1])
 }
 
 /// The `ackscope` binary built next to this test bundle.
@@ -41,15 +88,15 @@ final class Tmux {
         var envPrefix = ""
         for (k, v) in env.sorted(by: { $0.key < $1.key }) { envPrefix += "\(k)=\(v) " }
         // The tmux server this starts is a daemon: it must inherit none of our descriptors,
-        // or it holds open the pipes and the socket Foundation's Process uses to see the
-        // child exit, and waitUntilExit never returns. bash closes them all first.
+        // or it holds open the pipes another test's `sh` reads to their end, and that test
+        // never returns. bash closes them all first.
         // TERM stays tmux's own ("screen"): another terminal's description inside tmux (say
         // xterm's back-colour-erase) garbles the screen. `trap : INT` keeps this shell alive
         // when Ctrl-C kills the program, so it can print the exit status.
         let inner = "trap : INT; env LANG=C.UTF-8 \(envPrefix)\(command); echo EXIT=$?; sleep 30"
         let line = "tmux -L \(socket) -f /dev/null new-session -d -s \(session) -x \(width) -y \(height) '\(inner)' </dev/null >/dev/null 2>&1"
         let closeAll = "for ((fd=3; fd<1024; fd++)); do eval \"exec $fd>&-\"; done 2>/dev/null; "
-        let status = spawnClean(["/bin/bash", "-c", closeAll + line])
+        let status = spawnClean(["/bin/bash", "-c", closeAll + line]).map(waitExit) ?? -1
         if status != 0 {
             Issue.record("tmux new-session failed with status \(status)")
             return nil
@@ -96,12 +143,25 @@ final class Tmux {
     }
 }
 
-/// Runs a command with no signal blocked and every signal at its default, and waits.
+/// Where a child's stdin, stdout or stderr goes.
+enum ChildStream {
+    /// Where the test process's own goes.
+    case inherited
+    /// A file: read (stdin), or created and emptied (stdout, stderr).
+    case file(String)
+    /// A descriptor of ours, such as a pipe's end.
+    case descriptor(Int32)
+}
+
+/// Starts `argv` (a path, not looked up) with no signal blocked and every signal at its
+/// default; returns its pid, for `waitExit`.
 ///
 /// A test runs on a thread-pool thread whose signal mask blocks most signals, and a child
 /// inherits that mask: a tmux server started so ignored kill-server's hangups and left its
-/// panes running. posix_spawn with SETSIGMASK/SETSIGDEF gives the child a clean slate.
-func spawnClean(_ argv: [String]) -> Int32 {
+/// panes running, and ackscope would never see the SIGINT a test sends it. posix_spawn with
+/// SETSIGMASK/SETSIGDEF gives the child a clean slate. Every child of these tests starts here.
+func spawnClean(_ argv: [String], environment: [String: String]? = nil, stdin: ChildStream = .inherited,
+                stdout: ChildStream = .inherited, stderr: ChildStream = .inherited) -> pid_t? {
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
@@ -112,14 +172,36 @@ func spawnClean(_ argv: [String]) -> Int32 {
     posix_spawnattr_setsigmask(&attr, &empty)
     posix_spawnattr_setsigdefault(&attr, &all)
     posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for (fd, stream) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
+        switch stream {
+        case .inherited: break
+        case .file(let path):
+            posix_spawn_file_actions_addopen(&actions, fd, path, fd == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        case .descriptor(let own): posix_spawn_file_actions_adddup2(&actions, own, fd)
+        }
+    }
     var cargs = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
+    let variables = environment.map { $0.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value } }
+    var cenv = (variables ?? []).map { strdup($0) } + [nil]
+    defer { for p in cenv { free(p) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], nil, &attr, &cargs, environ)
-    guard rc == 0 else { return -1 }
+    let rc = spawnLock.withLock {
+        variables == nil ? posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
+                         : posix_spawn(&pid, argv[0], &actions, &attr, &cargs, &cenv)
+    }
+    return rc == 0 ? pid : nil
+}
+
+/// Waits for `pid` and returns its status as a shell reports it: the exit code, or 128 +
+/// the signal that ended it (143 for SIGTERM).
+func waitExit(_ pid: pid_t) -> Int32 {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
 /// tmux must be there: the end-to-end test fails (never skips) without it.
@@ -184,3 +266,29 @@ struct ReleaseBuildError: Error, CustomStringConvertible {
 }
 
 func releaseBinary() throws -> String { try releaseBuild.get() }
+
+/// The harness itself: `sh` must not hang on a child's output, and children start with no
+/// signal blocked.
+@Suite struct HarnessTests {
+    /// A child that fills the stderr pipe before it writes to stdout finishes, and `sh` gets
+    /// every byte of both. (`timeout` ends a child that hangs, so a deadlock fails here
+    /// instead of hanging the test run.)
+    @Test func aChildFillingBothPipesFinishes() {
+        let (status, out, err) = sh(["timeout", "30", "/bin/sh", "-c", "head -c 1000000 /dev/zero >&2; head -c 1000000 /dev/zero"])
+        #expect(status == 0)
+        #expect(out.utf8.count == 1_000_000, "stdout: \(out.utf8.count) bytes")
+        #expect(err.utf8.count == 1_000_000, "stderr: \(err.utf8.count) bytes")
+    }
+
+    /// `sh`'s children, like `spawnClean`'s, start with no signal blocked and none of the
+    /// standard ones ignored. (glibc keeps its own two, 32 and 33, out of `sigfillset`.)
+    @Test func childrenStartWithNoSignalBlocked() throws {
+        let (status, out, _) = sh(["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"])
+        #expect(status == 0)
+        let masks = out.split(separator: "\n").map { $0.split(separator: "\t") }
+        let blocked = try #require(masks.first { $0.first == "SigBlk:" }?.last.flatMap { UInt64($0, radix: 16) }, "\(out)")
+        let ignored = try #require(masks.first { $0.first == "SigIgn:" }?.last.flatMap { UInt64($0, radix: 16) }, "\(out)")
+        #expect(blocked == 0, "\(out)")
+        #expect(ignored & 0x7FFF_FFFF == 0, "signals 1 to 31: \(out)")
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TOMLLite
 
@@ -136,6 +137,33 @@ import Testing
         let key = Self.repeated("k", 1_000_000)
         let twice = try #require(Self.error(key + " = 1\n" + key + " = 2"))
         #expect(twice.line == 2 && twice.message.utf8.count < 200)
+    }
+
+    /// A dotted key or header path is cut as a whole, not part by part: the scenario fuzz
+    /// target found 49 parts of up to 80 characters each making a 4,203-byte message.
+    @Test func longDottedPathsAreCutAsAWhole() throws {
+        let parts = Array(repeating: Self.repeated("q", 100), count: 100)
+        let key = parts.joined(separator: ".")
+        let total = key.utf8.count
+        let noEquals = try #require(Self.error(key))
+        #expect(noEquals.message.utf8.count < 200, "\(noEquals.message.utf8.count) bytes")
+        #expect(noEquals.message == "expected '=' after the key '\(Self.repeated("q", 80))… (\(total) bytes in all)'")
+        let header = "[" + key + "]\n"
+        let twice = try #require(Self.error(header + header))
+        #expect(twice.line == 2 && twice.message == "table [\(Self.repeated("q", 80))… (\(total) bytes in all)] is defined twice")
+        // Short paths are shown whole, dots and all.
+        #expect(Self.error("a.b.c")?.message == "expected '=' after the key 'a.b.c'")
+        #expect(Self.error("[a.b]\n[a.b]")?.message == "table [a.b] is defined twice")
+    }
+
+    /// The fuzzer's own input (kept in the scenario corpus), read as the fuzz target reads it.
+    @Test func theFuzzersLongDottedKeyGivesAShortMessage() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("Fuzz/corpus/scenario/regress-dotted-key-4203-byte-message.toml").path
+        let bytes = try #require(FileManager.default.contents(atPath: path), "missing \(path)")
+        let error = try #require(Self.error(try TOML.text(utf8: Array(bytes))))
+        #expect(error.message.hasPrefix("expected '=' after the key '5------qqq"), "\(error.message)")
+        #expect(error.message.utf8.count < 200, "\(error.message.utf8.count) bytes: \(error.message)")
     }
 
     @Test func controlCharactersInKeysAreShownEscaped() throws {
