@@ -142,19 +142,20 @@ struct Broker {
     }
 
     /// The next delivery to send, to the next consumer with room under its prefetch (round
-    /// robin), or nil.
-    mutating func nextDispatch(prefetch: Int, holdsCopy: Bool, deadline: Micros) -> Dispatch? {
+    /// robin), or nil. A delivery without a deadline (in-process) waits for its commit or
+    /// its consumer's crash, never for a timeout.
+    mutating func nextDispatch(prefetch: Int, holdsCopy: Bool, deadline: Micros?) -> Dispatch? {
         guard up, !ready.isEmpty, let c = pickConsumer(prefetch: prefetch) else { return nil }
         var m = ready.removeFirst()
         m.deliveryCount += 1
         let id = nextDeliveryID
         nextDeliveryID += 1
-        deliveries.insert(id, Delivery(msg: m, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline))
-        deadlines.append((deadline, id))
+        deliveries.insert(id, Delivery(msg: m, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline ?? .max))
         outstanding[c] += 1
         if holdsCopy { unackedCount += 1 }
         var arm: Micros? = nil
-        if !deadlineTimerArmed {
+        if let deadline { deadlines.append((deadline, id)) }
+        if let deadline, !deadlineTimerArmed {
             deadlineTimerArmed = true
             arm = deadline
         }
@@ -212,7 +213,11 @@ struct Broker {
         var back: [(UInt64, StoredMsg)] = []
         deliveries.forEach { id, d in if Int(d.consumer) == c && d.holdsCopy { back.append((id, d.msg)) } }
         back.sort { $0.0 < $1.0 }
-        for (id, _) in back { _ = settle(id) }
+        for (id, _) in back {
+            deliveries.removeValue(forKey: id)
+            outstanding[c] -= 1
+            unackedCount -= 1
+        }
         ready.insert(contentsOf: back.map(\.1), at: 0)
         return back.map(\.1)
     }

@@ -393,7 +393,10 @@ public struct Lane: Sendable {
     /// Sends ready messages to consumers with room under their prefetch.
     mutating func dispatch() {
         let holds = mode.acksAfterProcessing
-        while let d = broker.nextDispatch(prefetch: settings.prefetch, holdsCopy: holds, deadline: now + settings.ackTimeoutMicros) {
+        // In-process, the broker knows its consumers are alive and working: a delivery is
+        // committed or rolled back, never timed out (a lock held by an open transaction).
+        let deadline = mode.consumersInProcess ? nil : now + settings.ackTimeoutMicros
+        while let d = broker.nextDispatch(prefetch: settings.prefetch, holdsCopy: holds, deadline: deadline) {
             tally.delivered += 1
             if d.msg.deliveryCount > 1 { tally.redelivered += 1 }
             if let at = d.armTimerAt { queue.push(time: at, kind: .ackDeadlines, link: 0, packet: Self.noPacket) }
