@@ -1,5 +1,6 @@
 import Testing
 @testable import DeliverySim
+import Experiments
 
 /// The same world over many seeds with random fault schedules (`--chaos`), random
 /// durability, dedup and duplication. Conservation is checked after every event; promises
