@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "TerminalNcursesTests", dependencies: ["TerminalNcurses", "Dashboard"]),
         // Runs the real binary (in tmux, and headless in separate processes).
-        .testTarget(name: "EndToEndTests", dependencies: ["ackscope"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ackscope", "Experiments"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,7 +28,7 @@ public struct Experiment: Sendable {
     /// The timeline, then the generated faults (`crash_every`, `chaos`), stable by time:
     /// same-time actions keep their written order, exactly as `Simulation.runToEnd`.
     public var schedule: [TimedAction] {
-        stableSortedByTime(timeline + FaultSchedule.generated(settings)).filter { $0.atMicros <= endMicros }
+        stableSortedByTime(timeline + generatedFaults).filter { $0.atMicros <= endMicros }
     }
 
     /// Message events are drained from the lanes at least this often (virtual), so an
@@ -93,7 +93,7 @@ public struct Experiment: Sendable {
         /// hook between slices; false if it said stop. A drain also ends once no lane has
         /// anything left to do before `t`.
         func advance(to t: Micros, draining done: [Bool]? = nil) -> Bool {
-            while reached < t {
+            while reached < t && (done != nil || !productionEndedByMessages(lanes)) {
                 let u = slicer.end(from: reached, limit: t)
                 let before = lanes.map(\.events)
                 for i in lanes.indices {
@@ -140,7 +140,8 @@ public struct Experiment: Sendable {
             // same instant processes nothing new.
             if t > now {
                 if !advance(to: t) { return interrupt() }
-                now = t
+                now = reached
+                if now < t { break }  // every lane has produced `messages`: drain from here
             }
             reached = now
             if let interval, t == nextSample {
@@ -164,14 +165,14 @@ public struct Experiment: Sendable {
 
         // The drain: heal, restart, run until nothing is pending (or the limit passes).
         var drainedAt: [Micros?] = Array(repeating: nil, count: lanes.count)
-        var endAt = Array(repeating: end, count: lanes.count)
+        var endAt = Array(repeating: now, count: lanes.count)
         if s.drain {
-            let limit = s.durationMicros + s.drainLimitMicros
+            let limit = min(s.durationMicros, now) + s.drainLimitMicros
             for i in lanes.indices { lanes[i].beginDrain() }
             phase = .drain
             var done = Array(repeating: false, count: lanes.count)
-            var t = end
-            reached = end
+            var t = now
+            reached = now
             while done.contains(false) {
                 let step = min(nextSample, nextChunk, limit)
                 // As `runUntilQuiescent(limit: step)` on each lane not done, in slices.

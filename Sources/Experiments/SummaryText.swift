@@ -8,12 +8,14 @@ extension Summary {
 
     /// Deterministic JSON: fixed key order, integers and fixed-point decimals only.
     public func json() -> String {
-        var out = "{\"seed\":\(settings.seed),\"virtual_ms\":\(settings.durationMicros / 1_000),"
+        var out = "{\"seed\":\(settings.seed),\"virtual_ms\":"
+        out += (settings.productionUnlimited ? "null" : String(settings.durationMicros / 1_000)) + ","
         if let interruption {
             out += "\"incomplete\":true,\"reached_virtual_ms\":\(interruption.atMicros / 1_000),"
             out += "\"interrupted_while\":\"" + (interruption.draining ? "draining" : "producing") + "\","
         }
-        out += "\"settings\":" + SettingsText.json(settings) + ",\"lanes\":["
+        out += "\"settings\":" + SettingsText.json(settings)
+        out += ",\"production_ended_by\":" + (productionEndedBy.map { "\"\($0)\"" } ?? "null") + ",\"lanes\":["
         for (i, lane) in lanes.enumerated() {
             if i > 0 { out += "," }
             out += "{\"mode\":\"\(lane.mode.rawValue)\""
@@ -48,8 +50,12 @@ extension Summary {
     public func table() -> String {
         let labelWidth = 22
         let col = 18
-        var out = "seed \(settings.seed) · \(Format.duration(settings.durationMicros)) virtual"
+        var out = "seed \(settings.seed) · \(settings.productionText)"
         out += settings.drain ? " + drain\n" : "\n"
+        if let n = settings.messageLimit, let by = productionEndedBy {
+            out += by == "messages" ? "production ended after \(n) messages\n"
+                : "production ended at \(Format.duration(settings.durationMicros)), before \(n) messages\n"
+        }
         if let interruption {
             out += "INCOMPLETE: stopped at \(Format.seconds(interruption.atMicros)) virtual, while "
             out += (interruption.draining ? "draining" : "producing") + "; the numbers are those of that instant, not drained\n"

@@ -37,6 +37,7 @@ public struct Workload: Equatable, Sendable {
     public var settings: Settings {
         var s = Settings()
         for k in Knob.all { if let v = self[k] { k.set(&s, v) } }
+        if self[.duration] == nil && self[.messages] != nil { s.durationMicros = Settings.unlimitedMicros }
         s.crashForMicros = s.crashEveryMicros > 0 ? (crashForMicros ?? Self.defaultCrashForMicros) : 0
         return s
     }

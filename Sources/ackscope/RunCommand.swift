@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
                                       events: eventsFile.map { f in { f.write($0) } })
         let progress = ProgressLine(streamsToStdout: csv == "-" || events == "-")
         let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
-            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos) }
+            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos, messageLimit: experiment.settings.messageLimit) }
             return Signals.pending() != nil
         }
         progress.clear()
