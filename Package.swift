@@ -20,7 +20,8 @@ let package = Package(
         // Pure UI: state, update, panels drawing into a ScreenBuffer. Never imports ncurses.
         .target(
             name: "Dashboard",
-            dependencies: ["DeliverySim", "TOMLLite"]
+            // Experiments: the summary's JSON, written at the edge (no JSON in DeliverySim).
+            dependencies: ["DeliverySim", "Experiments", "TOMLLite"]
         ),
         // Scenario files, the headless experiment runner, exports and multi-seed compare.
         .target(
@@ -42,16 +43,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim"]),
+        .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim", "Experiments"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "DeliverySim", "Dashboard"]),
         .testTarget(
-            name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim"],
+            name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim", "Experiments"],
             // Golden screens, read by path from the tests (not bundled resources).
             exclude: ["Snapshots"]
         ),
         .testTarget(name: "TerminalNcursesTests", dependencies: ["TerminalNcurses", "Dashboard"]),
         // Runs the real binary (in tmux, and headless in separate processes).
-        .testTarget(name: "EndToEndTests", dependencies: ["ackscope"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ackscope", "Experiments"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import DeliverySim
+import Experiments
 
 /// Everything the dashboard shows and remembers, advanced only by `press` and `advance`.
 ///

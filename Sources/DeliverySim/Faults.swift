@@ -1,6 +1,6 @@
 /// Applying actions: the one fault vocabulary, at the lane's current virtual time.
 extension Lane {
-    /// Applies `action` now. Unknown indices are ignored (validated by `Simulation`).
+    /// Applies `action` now. Unknown indices are ignored (validated by `Timeline`).
     public mutating func apply(_ action: Action) {
         if recording.wants(.fault) { emit(SimEvent(atMicros: now, kind: .fault, node: action.target, action: action)) }
         // In-process, consumers share the broker's process: no link between them to cut,

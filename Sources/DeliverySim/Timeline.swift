@@ -204,13 +204,22 @@ public struct Timeline: Sendable {
 
     // MARK: - The drain
 
-    /// The latest a drain may run to.
-    public var drainLimit: Micros { settings.durationMicros + settings.drainLimitMicros }
+    /// The latest a drain may run to: the drain limit after production ended.
+    public var drainLimit: Micros { min(settings.durationMicros, drainStartedAt ?? now) + settings.drainLimitMicros }
+    private var drainStartedAt: Micros?
+
+    /// With `messages` and no time limit: whether every lane has produced them all (then
+    /// only a drain is left to run).
+    public var productionEndedByMessages: Bool {
+        guard settings.durationMicros >= Settings.unlimitedMicros, let n = settings.messageLimit else { return false }
+        return lanes.allSatisfy { $0.produced >= n }
+    }
 
     /// Ends production, heals everything and restarts every node: the start of a drain.
     public mutating func beginDrain() {
         completeInstant()
         draining = true
+        drainStartedAt = now
         for i in lanes.indices { lanes[i].beginDrain() }
     }
 
@@ -241,7 +250,11 @@ public struct Timeline: Sendable {
 
     /// The whole run, headless: the timed part, then (if set) the drain.
     public mutating func runToEnd() -> Summary {
-        advance(to: settings.durationMicros)
+        if settings.durationMicros >= Settings.unlimitedMicros && settings.messageLimit != nil {
+            while !productionEndedByMessages { advance(to: now + Duration.seconds(1)) }
+        } else {
+            advance(to: settings.durationMicros)
+        }
         if settings.drain {
             beginDrain()
             advanceDrain(to: drainLimit)

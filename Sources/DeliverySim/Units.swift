@@ -153,7 +153,7 @@ public enum Format {
         trimmed(fixed(Int64(ppm), decimals: 4)) + "%"
     }
 
-    static func trimmed(_ s: String) -> String {
+    public static func trimmed(_ s: String) -> String {
         guard s.contains(".") else { return s }
         var t = s
         while t.last == "0" { t.removeLast() }

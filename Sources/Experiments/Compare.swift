@@ -124,7 +124,7 @@ public enum Compare {
     public static func table(_ reports: [LaneReport], seedsText: String, seedCount: Int, settings: Settings, title: String?) -> String {
         var out = "compare: \(seedCount) seeds (\(seedsText))"
         if let title { out += " · \(TerminalText.safe(title))" }
-        out += "\n\(Format.duration(settings.durationMicros)) virtual" + (settings.drain ? " + drain" : "") + " per run; "
+        out += "\n\(settings.productionText)" + (settings.drain ? " + drain" : "") + " per run; "
         out += "per run: lost, duplicate effects, redelivered, and its p99 latency; across runs: mean, p50, p99\n\n"
         out += Format.rightPad("lane", 18) + Format.rightPad("metric", 20)
             + ["mean", "p50", "p99"].map { Format.leftPad($0, 12) }.joined() + "\n"

@@ -74,7 +74,7 @@ public struct Experiment: Sendable {
         /// Runs the world slice by slice to `t` (or, draining, until every lane is drained
         /// or idle before `t`), asking the hook between slices; false if it said stop.
         func advance(to t: Micros) -> Bool {
-            while world.now < t {
+            while world.now < t && (phase == .drain || !world.productionEndedByMessages) {
                 let u = slicer.end(from: world.now, limit: t)
                 let before = world.events
                 if phase == .drain {
@@ -88,7 +88,7 @@ public struct Experiment: Sendable {
                 slicer.learn(events: (world.events - before) / max(1, world.lanes.count))
                 if world.now < t, stopRequested(force: true) { return false }
             }
-            if phase == .run { world.advance(to: t) }  // the actions due at t itself
+            if phase == .run && world.now == t { world.advance(to: t) }  // the actions due at t itself
             return true
         }
         /// Ends the run where it is (every lane at `world.now`).
@@ -118,16 +118,17 @@ public struct Experiment: Sendable {
         while true {
             let t = min(nextSample, nextChunk, end)
             if !advance(to: t) { return interrupt() }
+            if world.now < t { break }  // every lane has produced `messages`: drain from here
             observe(at: t)
             if t >= end { break }
             if stopRequested(force: false) { return interrupt() }
         }
 
         // The drain: heal, restart, run until nothing is pending (or the limit passes).
-        var endAt = world.lanes.map { _ in end }
+        var endAt = world.lanes.map { _ in world.now }
         if s.drain {
-            let limit = world.drainLimit
             world.beginDrain()
+            let limit = world.drainLimit
             phase = .drain
             var finished = false
             while !finished {

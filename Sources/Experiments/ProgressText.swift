@@ -7,8 +7,14 @@ import DeliverySim
 public enum ProgressText {
     /// `virtual 12.5s of 3600s (0.3%) · 6250 messages · 5000 msg/s · 11m58s left`; while
     /// draining, `draining at virtual 3612s · …` (a drain's end is not known in advance).
-    public static func run(_ p: RunProgress, wallNanos: UInt64) -> String {
+    ///
+    /// Without a time limit (`messages` alone), progress is counted in messages:
+    /// `virtual 12.50s · 6250 of 100000 messages (6.2%) · 5000 msg/s · 3m07s left`.
+    public static func run(_ p: RunProgress, wallNanos: UInt64, messageLimit: Int? = nil) -> String {
         let wallMillis = Int64(wallNanos / 1_000_000)
+        if p.phase != .drain, p.endMicros >= Settings.unlimitedMicros, let limit = messageLimit {
+            return byMessages(p, limit: limit, wallMillis: wallMillis)
+        }
         var parts: [String] = []
         if p.phase == .drain {
             parts.append("draining at virtual " + virtual(p.atMicros))
@@ -22,6 +28,17 @@ public enum ProgressText {
             // Virtual time per wall time so far, applied to what is left.
             let leftSeconds = Double(p.endMicros - p.atMicros) / Double(p.atMicros) * Double(wallMillis) / 1_000
             parts.append(duration(seconds: leftSeconds) + " left")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    private static func byMessages(_ p: RunProgress, limit: Int, wallMillis: Int64) -> String {
+        let permille = Int64((Double(p.produced) / Double(max(1, limit)) * 1_000).rounded(.down))
+        var parts = ["virtual " + virtual(p.atMicros),
+                     "\(p.produced) of \(limit) messages (\(Format.fixed(min(permille, 1_000), decimals: 1))%)"]
+        if wallMillis > 0 { parts.append("\(Int64(p.produced) * 1_000 / wallMillis) msg/s") }
+        if p.produced > 0, wallMillis > 0, limit > p.produced {
+            parts.append(duration(seconds: Double(limit - p.produced) / Double(p.produced) * Double(wallMillis) / 1_000) + " left")
         }
         return parts.joined(separator: " · ")
     }

@@ -11,7 +11,7 @@ public enum Recording {
     /// - Parameters:
     ///   - session: settings the replay needs (`App.sessionSettings`).
     ///   - original: the settings the session ran with (to name the generators it used).
-    ///   - actions: every applied action in order (`Simulation.applied`).
+    ///   - actions: every applied action in order (`Timeline.applied`).
     ///   - origins: where each came from (key, scenario, crash-every, chaos), same order.
     public static func text(session: Settings, original: Settings, actions: [TimedAction], origins: [String],
                             stopAtMicros: Micros?, endedAtMicros: Micros, scenarioTitle: String?) -> String {

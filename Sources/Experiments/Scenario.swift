@@ -147,101 +147,13 @@ public struct ScenarioFile: Sendable {
             var w = Workload()
             for key in t.keys {
                 guard let v = t[key] else { continue }
-                let at = positions.position(table: "workload", key: key)
-                let shown = "workload.\(key) = \(show(v))"
-                func int(_ range: ClosedRange<Int>) -> Int? {
-                    guard let n = v.int, range.contains(n) else {
-                        let upper = range.upperBound == Int.max ? "or more" : "to \(range.upperBound)"
-                        fail(at, "\(shown): expected a whole number from \(range.lowerBound) \(upper)")
-                        return nil
-                    }
-                    return n
-                }
-                func duration(positive: Bool = false) -> Micros? {
-                    guard let s = v.string, let d = UnitParse.duration(s), !positive || d > 0 else {
-                        fail(at, "\(shown): expected a duration\(positive ? " above 0s" : "") with a unit: us, ms, s, m or h (e.g. \"2ms\", \"1.5s\")")
-                        return nil
-                    }
-                    return d
-                }
-                func percent() -> Int32? {
-                    guard let s = v.string, let p = UnitParse.percent(s) else {
-                        fail(at, "\(shown): expected a percentage from 0% to 100% as a string (e.g. \"1%\", \"0.5%\")")
-                        return nil
-                    }
-                    return p
-                }
-                func bool() -> Bool? {
-                    guard let b = v.bool else {
-                        fail(at, "\(shown): expected true or false")
-                        return nil
-                    }
-                    return b
-                }
-                switch key {
-                case "seed":
-                    if let n = v.int, n >= 0 { w.seed = UInt64(n) }
-                    else if let s = v.string, let n = UInt64(s) { w.seed = n }
-                    else { fail(at, "\(shown): expected a whole number from 0 to 18446744073709551615") }
-                case "duration": w.durationMicros = duration()
-                case "messages": w.messages = int(1...Int.max)
-                case "modes":
-                    var texts: [String] = []
-                    if let s = v.string { texts = s.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-                    else if let a = v.array { texts = a.map { $0.string ?? "?" } }
-                    var modes: [Mode] = []
-                    var bad: String? = texts.isEmpty ? "" : nil
-                    for text in texts {
-                        guard let m = Mode(rawValue: text) else { bad = text; break }
-                        if !modes.contains(m) { modes.append(m) }
-                    }
-                    if let bad {
-                        fail(at, "\(shown): \(bad.isEmpty ? "needs at least one mode" : "'\(TerminalText.safe(bad, limit: TerminalText.valueLimit))' is not a mode"); allowed: at-most-once, at-least-once, effectively-once")
-                    } else {
-                        w.modes = modes
-                    }
-                case "producers": w.producers = int(KnobLimits.producers)
-                case "rate":
-                    let r = v.double ?? v.int.map(Double.init)
-                    if let r, r >= KnobLimits.rateMin, r <= KnobLimits.rateMax { w.ratePerSecond = r } else {
-                        fail(at, "\(shown): expected \(KnobLimits.rateText) (messages per second per producer)")
-                    }
-                case "consumers": w.consumers = int(KnobLimits.consumers)
-                case "prefetch": w.prefetch = int(KnobLimits.prefetch)
-                case "processing": w.processingMicros = duration()
-                case "latency":
-                    if let s = v.string, let (lo, hi) = UnitParse.range(s) {
-                        w.latencyMicrosMin = lo
-                        w.latencyMicrosMax = hi
-                    } else {
-                        fail(at, "\(shown): expected a duration or a range \"MIN..MAX\" (e.g. \"0.5ms..2ms\")")
-                    }
-                case "loss": w.lossPerMillion = percent()
-                case "duplication": w.duplicationPerMillion = percent()
-                case "ack_timeout": w.ackTimeoutMicros = duration(positive: true)
-                case "confirm_timeout": w.confirmTimeoutMicros = duration(positive: true)
-                case "max_deliveries": w.maxDeliveries = int(0...Int.max)
-                case "durable": w.durable = bool()
-                case "dedup_window": w.dedupWindowMicros = duration()
-                case "crash_every":
-                    let d = duration()
-                    if let d, d > 0, d < KnobLimits.crashEveryMinMicros {
-                        fail(at, "\(shown): expected 0s (never) or at least 1ms")
-                    } else {
-                        w.crashEveryMicros = d
-                    }
-                case "crash_for": w.crashForMicros = duration()
-                case "chaos": w.chaos = bool()
-                case "keys": w.keys = int(KnobLimits.keys)
-                case "drain": w.drain = bool()
-                case "max_backlog": w.maxBacklog = int(KnobLimits.maxBacklog)
-                case "max_unconfirmed": w.maxUnconfirmed = int(KnobLimits.maxUnconfirmed)
-                case "overflow":
-                    if let s = v.string, let o = Overflow(rawValue: s) { w.overflow = o } else {
-                        fail(at, "\(shown): expected one of " + Overflow.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
-                    }
-                default:
+                guard let knob = Knob.named(key) else {
                     fail(positions.position(table: "workload", key: key, value: false), unknown(key, "in [workload]", allowed: Workload.keys))
+                    continue
+                }
+                switch knob.read(toml: v) {
+                case .success(let value): w[knob] = value
+                case .failure(let e): fail(positions.position(table: "workload", key: key), "workload.\(key) = \(show(v))" + e.message)
                 }
             }
             return w
@@ -394,34 +306,7 @@ public struct Scenario: Equatable, Sendable {
             out += "# Production stopped at `duration`; the session went on until stop_at.\n"
             out += "stop_at = \"\(Self.time(stop))\"\n"
         }
-        let s = settings
-        out += "\n[workload]\n"
-        out += "seed = " + (s.seed <= UInt64(Int64.max) ? String(s.seed) : "\"\(s.seed)\"") + "\n"
-        out += "duration = \"\(Self.time(s.durationMicros))\"\n"
-        if let n = s.messageLimit { out += "messages = \(n)\n" }
-        out += "modes = [" + s.modes.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]\n"
-        out += "producers = \(s.producers)\n"
-        // Swift's shortest round-trip form: the file gives back exactly this Double.
-        out += "rate = \(s.ratePerSecond)\n"
-        out += "consumers = \(s.consumers)\n"
-        out += "prefetch = \(s.prefetch)\n"
-        out += "processing = \"\(Format.duration(s.processingMicrosMean))\"\n"
-        out += "latency = \"\(Format.duration(s.latencyMicrosMin))..\(Format.duration(s.latencyMicrosMax))\"\n"
-        out += "loss = \"\(Format.percent(s.lossPerMillion))\"\n"
-        out += "duplication = \"\(Format.percent(s.duplicationPerMillion))\"\n"
-        out += "ack_timeout = \"\(Format.duration(s.ackTimeoutMicros))\"\n"
-        out += "confirm_timeout = \"\(Format.duration(s.confirmTimeoutMicros))\"\n"
-        out += "max_deliveries = \(s.maxDeliveries)\n"
-        out += "durable = \(s.durable)\n"
-        out += "dedup_window = \"\(Format.duration(s.dedupWindowMicros))\"\n"
-        out += "crash_every = \"\(Format.duration(s.crashEveryMicros))\"\n"
-        if s.crashEveryMicros > 0 { out += "crash_for = \"\(Format.duration(s.crashForMicros))\"\n" }
-        out += "chaos = \(s.chaos)\n"
-        out += "keys = \(s.keys)\n"
-        out += "drain = \(s.drain)\n"
-        out += "max_backlog = \(s.maxBacklog)\n"
-        out += "overflow = \"\(s.overflow.rawValue)\"\n"
-        out += "max_unconfirmed = \(s.maxUnconfirmed)\n"
+        out += "\n[workload]\n" + SettingsText.toml(settings)
         for (i, item) in timeline.enumerated() {
             out += "\n[[actions]]\n"
             out += "at = \"\(Self.time(item.atMicros))\"\n"

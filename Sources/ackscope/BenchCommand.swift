@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import DeliverySim
+import Experiments
 
 /// `ackscope bench`: simulated messages per wall second, ns per event, and memory.
 struct BenchCommand: ParsableCommand {

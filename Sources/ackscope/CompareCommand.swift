@@ -28,8 +28,11 @@ struct CompareCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seeds to run: FIRST..LAST (inclusive), a seed, or a list 1,5,9.", valueName: "seeds"))
     var seeds: String = "1..100"
 
-    @Flag(inversion: .prefixedNo, help: "Drain each run after production stops (default on).")
-    var drain: Bool?
+    @OptionGroup var drain: DrainOption
+
+    /// Not in the help: compare runs --seeds; given --seed, it says so.
+    @Option(name: .customLong(Knob.seed.flag), parsing: .unconditional, help: .hidden)
+    var seed: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Parallel runs (default: one per online core).", valueName: "n"))
     var jobs: Int?
@@ -39,13 +42,12 @@ struct CompareCommand: ParsableCommand {
 
     mutating func validate() throws {
         if let jobs, jobs < 1 || jobs > 1_024 { throw ValidationError("--jobs must be from 1 to 1024, got \(jobs)") }
-        if workload.seed != nil { throw ValidationError("--seed does not apply to compare; give --seeds FIRST..LAST") }
+        if seed != nil { throw ValidationError("--seed does not apply to compare; give --seeds FIRST..LAST") }
         if case .failure(let e) = Compare.parseSeeds(seeds) { throw ValidationError("--seeds: " + e.message) }
     }
 
     mutating func run() throws {
-        var overrides = workload.workload
-        overrides.drain = drain
+        let overrides = workload.workload(drain: drain)
         var (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         try checkMemory(experiment.settings)
         // From here a signal ends the comparison with the runs finished so far.

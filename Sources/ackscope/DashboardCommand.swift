@@ -26,6 +26,7 @@ struct DashboardCommand: ParsableCommand {
             --json writes here.
             """)
 
+    @OptionGroup var seed: SeedOption
     @OptionGroup var workload: WorkloadOptions
 
     @Option(parsing: .unconditional, help: "Virtual seconds per wall second at start (0.1 to 1000).")
@@ -51,10 +52,11 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         // Everything that can fail on bad input fails here, before the terminal changes.
-        var settings = workload.settings
+        let flags = workload.workload(seed: seed)
+        var settings = flags.settings
         var script: App.Script? = nil
         if let scenario {
-            let loaded = try ScenarioFiles.load(scenario, overrides: workload.workload)
+            let loaded = try ScenarioFiles.load(scenario, overrides: flags)
             settings = loaded.settings
             // Shown on screen: escaped like everything else read from a file (not cut: the
             // panels clip, and a recording writes the title back).

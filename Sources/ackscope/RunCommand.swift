@@ -19,13 +19,13 @@ struct RunCommand: ParsableCommand {
         flags given on the command line override the file's values.
         """)
 
+    @OptionGroup var seed: SeedOption
     @OptionGroup var workload: WorkloadOptions
 
     @Option(help: ArgumentHelp("Run a scenario: a NAME from Scenarios/ (see `ackscope scenarios`) or a PATH to a .toml file. Flags given too override its workload.", valueName: "name|path"))
     var scenario: String?
 
-    @Flag(inversion: .prefixedNo, help: "After production stops, heal and restart everything and run until nothing is pending (default on).")
-    var drain: Bool?
+    @OptionGroup var drain: DrainOption
 
     @Option(help: ArgumentHelp("Write the JSON summary to PATH ('-' for stdout).", valueName: "path"))
     var json: String?
@@ -48,8 +48,7 @@ struct RunCommand: ParsableCommand {
     }
 
     mutating func run() throws {
-        var overrides = workload.workload
-        overrides.drain = drain
+        let overrides = workload.workload(seed: seed, drain: drain)
         try checkOutputPaths([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
         try checkMemory(experiment.settings)
@@ -65,7 +64,7 @@ struct RunCommand: ParsableCommand {
                                       events: eventsFile.map { f in { f.write($0) } })
         let progress = ProgressLine(streamsToStdout: csv == "-" || events == "-")
         let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
-            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos) }
+            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos, messageLimit: experiment.settings.messageLimit) }
             return Signals.pending() != nil
         }
         progress.clear()

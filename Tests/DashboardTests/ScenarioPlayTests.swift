@@ -1,4 +1,5 @@
 import DeliverySim
+import Experiments
 import Testing
 @testable import Dashboard
 

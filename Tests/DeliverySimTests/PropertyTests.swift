@@ -1,5 +1,6 @@
 import Testing
 @testable import DeliverySim
+import Experiments
 
 /// Determinism on a world with every kind of fault (the random-fault sweep itself is
 /// `PropertySweep`, run by ExperimentsTests and by `ackscope selfcheck` in CI).

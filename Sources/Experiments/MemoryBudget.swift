@@ -1,3 +1,5 @@
+import DeliverySim
+
 /// What a workload could hold in memory at its peak, so that a configuration the process
 /// cannot hold is refused with a sentence before it starts, never ended by the allocator.
 ///
@@ -37,18 +39,23 @@ public struct MemoryBudget: Sendable {
         let publishesPerSecond = Double(s.producers) * perProducer
         let wireSeconds = Double(max(s.latencyMicrosMax, 1)) / 1_000_000
         terms = [
-            Term(flags: "--max-backlog \(s.maxBacklog)", what: "messages stored by the broker",
+            Term(flags: Self.flag(.maxBacklog, s), what: "messages stored by the broker",
                  bytes: lanes * Double(s.maxBacklog) * Self.bytesPerStored),
-            Term(flags: "--consumers \(s.consumers) × --prefetch \(s.prefetch)", what: "messages held by consumers",
+            Term(flags: Self.flag(.consumers, s) + " × " + Self.flag(.prefetch, s), what: "messages held by consumers",
                  bytes: autoAck * Double(s.consumers) * Double(s.prefetch) * Self.bytesPerHeld),
-            Term(flags: "--producers \(s.producers) × --max-unconfirmed \(s.maxUnconfirmed)", what: "unconfirmed messages in producer outboxes",
+            Term(flags: Self.flag(.producers, s) + " × " + Self.flag(.maxUnconfirmed, s), what: "unconfirmed messages in producer outboxes",
                  bytes: retrying * Double(s.producers) * Double(s.maxUnconfirmed) * Self.bytesPerUnconfirmed),
-            Term(flags: "--producers \(s.producers) × --rate \(JSON.exact(s.ratePerSecond)) × --latency max \(Format.duration(s.latencyMicrosMax))",
+            Term(flags: Self.flag(.producers, s) + " × " + Self.flag(.rate, s) + " × --\(Knob.latency.flag) max \(Format.duration(s.latencyMicrosMax))",
                  what: "packets on the wire", bytes: lanes * 2 * publishesPerSecond * wireSeconds * Self.bytesPerPacket),
-            Term(flags: "--producers \(s.producers) × --rate \(JSON.exact(s.ratePerSecond)) × --dedup-window \(Format.duration(s.dedupWindowMicros))",
+            Term(flags: Self.flag(.producers, s) + " × " + Self.flag(.rate, s) + " × " + Self.flag(.dedupWindow, s),
                  what: "ids in the dedup window",
                  bytes: lanes * publishesPerSecond * Double(s.dedupWindowMicros) / 1_000_000 * Self.bytesPerDedupEntry),
         ]
+    }
+
+    /// A knob as a user writes it on the command line: `--prefetch 8`.
+    static func flag(_ k: Knob, _ s: Settings) -> String {
+        "--\(k.flag) " + (k.get(s).map(k.commandText) ?? "")
     }
 
     /// A one-line reason to refuse the workload, or nil when it fits.
