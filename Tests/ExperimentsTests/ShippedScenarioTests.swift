@@ -25,8 +25,29 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
             .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
         #expect(names == ["at-most-once-crash", "broker-crash-durable", "broker-crash-transient", "dedup-window",
-                          "lost-ack-duplicate", "partition-heal", "redelivery-order", "slow-consumer-storm",
-                          "window-of-doubt-traps"])
+                          "idempotent-not-ordered", "in-process-exactly-once", "lost-ack-duplicate", "partition-heal",
+                          "redelivery-order", "slow-consumer-storm", "window-of-doubt-traps"])
+    }
+
+    @Test func idempotentCatchesTheDuplicateButNotTheStaleWrite() throws {
+        let s = try Self.run("idempotent-not-ordered")
+        let l = Self.lanes(s)
+        let stale = Dictionary(uniqueKeysWithValues: s.lanes.map { ($0.mode, $0.staleKeys) })
+        #expect(l[.atLeastOnce]!.duplicateEffects > 0)
+        #expect(l[.idempotent]!.duplicateEffects == 0 && l[.idempotent]!.duplicatesSuppressed > 0)
+        #expect(l[.idempotent]!.outOfOrder > 0 && stale[.idempotent]! > 0)
+        #expect(l[.effectivelyOnce]!.outOfOrder == 0 && stale[.effectivelyOnce]! == 0)
+        #expect(!s.anyFailed)
+    }
+
+    @Test func inProcessAppliesEachMessageOnceThroughEveryFault() throws {
+        let s = try Self.run("in-process-exactly-once")
+        let l = Self.lanes(s)
+        #expect(l[.atLeastOnce]!.duplicateEffects > 0)
+        #expect(l[.effectivelyOnce]!.duplicateDeliveries > 0 && l[.effectivelyOnce]!.duplicateEffects == 0)
+        #expect(l[.inProcess]!.duplicateDeliveries == 0 && l[.inProcess]!.duplicateEffects == 0)
+        #expect(l[.inProcess]!.lost == 0 && l[.inProcess]!.duplicatesSuppressed > 0)
+        #expect(!s.anyFailed)
     }
 
     @Test func atMostOnceLosesOnAConsumerCrash() throws {
