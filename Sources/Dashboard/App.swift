@@ -60,8 +60,12 @@ public struct App: Sendable {
             LogLine(modes: modes, atMicros: at, kind: kind, words: (unicode ? "…" : "...") + " and \(count) more \(kind.plural)",
                     summaryCount: count)
         }
-        public var text: String {
-            let lanes = modes.isEmpty ? "all lanes" : modes.map(\.rawValue).joined(separator: "+")
+        public var text: String { text(showing: nil) }
+
+        /// The line naming only the lanes on screen (`nil`: every lane it happened in).
+        public func text(showing shown: Set<Mode>?) -> String {
+            let named = shown.map { set in modes.filter(set.contains) } ?? modes
+            let lanes = modes.isEmpty ? "all lanes" : named.map(\.rawValue).joined(separator: "+")
             return Format.seconds(atMicros) + " " + lanes + " " + words
         }
     }
@@ -227,17 +231,20 @@ public struct App: Sendable {
     private mutating func act(_ action: Action, _ words: String) {
         sim.apply(action, origin: .key)
         collect()
-        status = words + inProcessNote(action)
+        status = inProcessWords(action) ?? words
     }
 
-    /// What a network fault on a consumer does not do to an in-process lane on screen.
-    private func inProcessNote(_ action: Action) -> String {
-        guard case .consumer? = action.target, shownLanes.contains(where: { sim.lanes[$0].mode == .inProcess }) else { return "" }
+    /// With the in-process lane on screen, a partition of a consumer says what it does not
+    /// do there: that lane has no network between broker and consumer.
+    private func inProcessWords(_ action: Action) -> String? {
+        guard case .consumer? = action.target, shownLanes.contains(where: { sim.lanes[$0].mode == .inProcess }) else { return nil }
         switch action {
-        case .partition, .partitionOneWay:
-            return " In-process: no network between broker and consumer, so nothing to cut."
+        case .partition(let node):
+            return "Partitioned \(node) both ways; the in-process lane has no network there to cut."
+        case .partitionOneWay(let node):
+            return "\(node)'s acks are lost one way; in-process, the ack is committed with the effect: nothing to lose."
         default:
-            return ""
+            return nil
         }
     }
 

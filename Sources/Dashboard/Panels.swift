@@ -363,7 +363,7 @@ extension App {
             buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
         }
         for (k, line) in lines.enumerated() {
-            buf.put(line.text, x: x + 1, y: y + 1 + k, role: Self.logRole(line.kind), maxWidth: width - 2)
+            buf.put(line.text(showing: shownModes), x: x + 1, y: y + 1 + k, role: Self.logRole(line.kind), maxWidth: width - 2)
         }
     }
 
