@@ -152,7 +152,8 @@ extension App {
         buf.fill(x: 0, y: y, width: buf.width, height: 1, role: .header)
         var x = buf.put(" ackscope ", x: 0, y: y, role: .title)
         var parts = ["seed \(settings.seed)", "t " + Format.seconds(sim.now), "speed " + Self.speedText(speed)]
-        if shownLanes.count != sim.lanes.count { parts.append("lanes: " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ",")) }
+        // The lanes, once `m` chose other than the first set (the title then says which).
+        if laneFilter % laneChoices.count != 0 { parts.append("lanes: " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ",")) }
         for p in parts { x = buf.put(" " + p + " ", x: x, y: y, role: .header) }
         if paused { x = buf.put(" PAUSED ", x: x + 1, y: y, role: .paused) }
         if let scenarioName { x = buf.put(" scenario: " + scenarioName + " ", x: x + 1, y: y, role: .header) }
