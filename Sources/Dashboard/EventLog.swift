@@ -1,4 +1,5 @@
 import DeliverySim
+import Experiments
 
 /// The event log's reading of the typed event stream: which events are worth a line, and
 /// the line's words. Only faults, redeliveries, duplicates, losses, dead letters and order

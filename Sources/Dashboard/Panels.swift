@@ -1,4 +1,5 @@
 import DeliverySim
+import Experiments
 
 /// Drawing: pure functions from the app state to cells. No terminal here.
 extension App {

@@ -1,4 +1,5 @@
 import DeliverySim
+import Experiments
 import TOMLLite
 
 /// The sixteen basic terminal colours, by their ANSI index.

@@ -36,7 +36,7 @@ public struct Lane: Sendable {
     /// Run the conservation checker after every event (tests and debug runs).
     public var checkEveryEvent = false
     /// The first conservation violation seen, if any.
-    public internal(set) var violation: String?
+    public internal(set) var violation: Violation?
 
     let dice: Dice
     var queue = EventQueue()

@@ -74,12 +74,12 @@ public struct Timeline: Sendable {
     // MARK: - Actions
 
     /// Whether an action names nodes that exist in a run with these settings.
-    public static func validate(_ action: Action, _ settings: Settings) -> ActionError? {
+    public static func validate(_ action: Action, _ settings: Settings) -> NoSuchNode? {
         switch action.target {
         case .producer(let p)? where p >= settings.producers:
-            ActionError("unknown target '\(Node.producer(p))': this run has producer-1 to producer-\(settings.producers)")
+            NoSuchNode(node: .producer(p), count: settings.producers)
         case .consumer(let c)? where c >= settings.consumers:
-            ActionError("unknown target '\(Node.consumer(c))': this run has consumer-1 to consumer-\(settings.consumers)")
+            NoSuchNode(node: .consumer(c), count: settings.consumers)
         default:
             nil
         }
@@ -88,7 +88,7 @@ public struct Timeline: Sendable {
     /// Applies an action to every lane now (a key). Completes a half-processed instant
     /// first, so a replay, which applies actions between whole instants, sees the same.
     @discardableResult
-    public mutating func apply(_ action: Action, origin: ActionOrigin = .key) -> ActionError? {
+    public mutating func apply(_ action: Action, origin: ActionOrigin = .key) -> NoSuchNode? {
         if let error = Self.validate(action, settings) { return error }
         completeInstant()
         applied.append(AppliedAction(timed: TimedAction(at: now, action), origin: origin))
@@ -261,6 +261,12 @@ public struct Timeline: Sendable {
         }
         return summary()
     }
+}
+
+/// An action names a producer or consumer the run does not have (it has `count` of them).
+public struct NoSuchNode: Error, Equatable, Sendable {
+    public var node: Node
+    public var count: Int
 }
 
 /// Where an applied action came from (written next to it in a recording).

@@ -1,5 +1,6 @@
 import Testing
 @testable import DeliverySim
+import Experiments
 
 @Suite struct UnitTests {
     @Test func durationsPercentsAndRangesParse() {
