@@ -331,6 +331,7 @@ public struct App: Sendable {
         lastSampleAt = 0
         carryMicros = 0
         log.removeAll()
+        linesThisSecond.removeAll()
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
         status = "Restarted with seed \(seed)."
     }
@@ -481,7 +482,6 @@ public struct App: Sendable {
         guard !events.isEmpty else { return }
         let narration = Narration(settings: settings)
         var fresh: [LogLine] = []
-        var perKind: [LogKey: Int] = [:]
         var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
         for item in events {
             let mode = sim.lanes[item.lane].mode
@@ -493,10 +493,12 @@ public struct App: Sendable {
                 continue
             }
             guard let (kind, words) = narration.line(item.event, mode: mode) else { continue }
+            // At most three lines of a kind per lane per virtual second; the rest are counted.
             let key = LogKey(kind: kind, modes: [mode])
-            let seen = perKind[key, default: 0]
-            perKind[key] = seen + 1
-            if seen < 3 {
+            let second = item.event.atMicros / 1_000_000
+            let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
+            if shown < 3 {
+                linesThisSecond[key] = (second, shown + 1)
                 fresh.append(LogLine(modes: [mode], atMicros: item.event.atMicros, kind: kind, words: words))
             } else {
                 let old = skipped[key]
@@ -521,13 +523,12 @@ public struct App: Sendable {
                 merged.append(line)
             }
         }
-        // A flood (a crashed broker at high speed) would push everything else off the log:
-        // a summary line is folded into the recent summary of the same kind and lanes, even
-        // when summaries of other lanes came between.
+        // A flood (a crashed broker at high speed, a full backlog) would push everything else
+        // off the log: a summary line is folded into a recent summary of the same kind and
+        // lanes, which moves to the end with the newer time, whatever came between.
         for line in merged {
             if let count = line.summaryCount,
-               let k = log.indices.suffix(Self.foldWindow).last(where: { log[$0].summaryCount != nil && log[$0].kind == line.kind && log[$0].modes == line.modes }),
-               log[(k + 1)...].allSatisfy({ $0.summaryCount != nil }) {
+               let k = log.indices.suffix(Self.foldWindow).last(where: { log[$0].summaryCount != nil && log[$0].kind == line.kind && log[$0].modes == line.modes }) {
                 let folded = LogLine.summary(modes: line.modes, kind: line.kind, count: log[k].summaryCount! + count, at: line.atMicros,
                                              unicode: unicode)
                 log.remove(at: k)
@@ -540,7 +541,9 @@ public struct App: Sendable {
     }
 
     /// How far back a summary line looks for one of its kind to fold into.
-    static let foldWindow = 8
+    static let foldWindow = 24
+    /// Lines shown per kind and lane in the current virtual second (the flood limit).
+    private var linesThisSecond: [LogKey: (second: Micros, count: Int)] = [:]
 
     private struct LogKey: Hashable {
         var kind: LogKind

@@ -218,4 +218,25 @@ import Testing
         let rule = { (t: String) in t.split(separator: "\n").firstIndex { $0.hasPrefix("── events") } }
         #expect(rule(text) == rule(before))
     }
+
+    /// A flood of discards in lanes that alternate (at-most-once, then the retrying lanes)
+    /// folds into one counting line per kind and lanes, instead of a new pair every frame.
+    @Test func aFloodFoldsPerKindAndLanes() {
+        var s = Settings()
+        s.ratePerSecond = 2_000
+        s.processingMicrosMean = 20_000
+        s.maxBacklog = 100
+        s.overflow = .dropHead
+        var app = App(settings: s, unicode: true)
+        for _ in 0..<200 { app.advanceVirtual(by: 50_000) }  // 10 s in frames of 50 ms
+        // Within the fold window, one counting line per set of lanes, not one per frame.
+        let summaries = app.log.suffix(App.foldWindow).filter { $0.summaryCount != nil && $0.kind == .discarded }
+        #expect(!summaries.isEmpty)
+        #expect(Set(summaries.map(\.modes)).count == summaries.count, "\(summaries.map(\.text))")
+        #expect(summaries.map { $0.summaryCount! }.reduce(0, +) > 1_000)
+        // Lines of one kind and lane: at most three a virtual second, the rest counted.
+        let singles = app.log.filter { $0.summaryCount == nil && $0.kind == .discarded }
+        let perSecond = Dictionary(grouping: singles) { "\($0.modes) \($0.atMicros / 1_000_000)" }
+        #expect(perSecond.values.allSatisfy { $0.count <= 3 })
+    }
 }
