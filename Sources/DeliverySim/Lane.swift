@@ -402,6 +402,9 @@ public struct Lane: Sendable {
             if let at = d.armTimerAt { queue.push(time: at, kind: .ackDeadlines, link: 0, packet: Self.noPacket) }
             let packet = Packet(kind: .deliver, msg: d.msg.ref, deliveryID: d.deliveryID, attempt: d.msg.deliveryCount, origin: d.msg.origin)
             if mode.consumersInProcess {
+                // Handed over in memory: sent and arrived at the same instant, no wire.
+                let kind = packet.kind.sentKind(attempt: packet.attempt)
+                if recording.wants(kind) { emit(packetEvent(kind, packet, link: producers.count + d.consumer)) }
                 handOver(packet, to: d.consumer)
                 continue
             }
