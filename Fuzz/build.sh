@@ -54,7 +54,7 @@ link() {
 }
 
 mapfile -t toml < <(objects TOMLLite)
-mapfile -t theme < <(objects TOMLLite "${collections[@]}" DeliverySim Dashboard)
+mapfile -t theme < <(objects TOMLLite "${collections[@]}" DeliverySim Experiments Dashboard)
 mapfile -t scenario < <(objects TOMLLite "${collections[@]}" DeliverySim Experiments)
 link toml "${toml[@]}"
 link theme "${theme[@]}"
