@@ -103,6 +103,7 @@ public struct App: Sendable {
         self.themeNames = themeNames.isEmpty ? ["default"] : themeNames
         self.themeIndex = min(max(0, themeIndex), self.themeNames.count - 1)
         sim = Self.world(settings, script)
+        laneChoices = Self.laneChoices(settings.modes)
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
@@ -123,11 +124,13 @@ public struct App: Sendable {
 
     /// Lane filters `m` cycles through. With every mode running: the seed's first three,
     /// then idempotent next to at-least-once and effectively-once, then in-process next to
-    /// them, then each lane alone; otherwise all the lanes given, then each alone.
-    public var laneChoices: [[Int]] {
-        let all = Array(sim.lanes.indices)
+    /// them, then each lane alone; otherwise all the lanes given, then each alone. Fixed by
+    /// the modes, so worked out once.
+    public let laneChoices: [[Int]]
+
+    static func laneChoices(_ modes: [Mode]) -> [[Int]] {
+        let all = Array(modes.indices)
         guard all.count > 1 else { return [all] }
-        let modes = sim.lanes.map(\.mode)
         var sets: [[Int]] = []
         if modes == Mode.allCases {
             for group in [Mode.classic, [.atLeastOnce, .idempotent, .effectivelyOnce], [.atLeastOnce, .effectivelyOnce, .inProcess]] {

@@ -62,11 +62,6 @@ struct Track {
     var discarded = false
 }
 
-/// Why a copy of a message ceased to exist (for the event log's plain words).
-public enum CopyEnd: UInt8, Sendable {
-    case consumed, droppedOnWire, partitioned, nodeDown, consumerCrash, brokerCrash, deadLettered, confirmed, dedup, processed
-}
-
 struct Tracker {
     var live = U64Map<Track>(capacity: 1_024)
     var produced = 0

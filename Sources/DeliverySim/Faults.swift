@@ -2,7 +2,7 @@
 extension Lane {
     /// Applies `action` now. Unknown indices are ignored (validated by `Timeline`).
     public mutating func apply(_ action: Action) {
-        if recording.wants(.fault) { emit(SimEvent(atMicros: now, kind: .fault, node: action.target, action: action)) }
+        if recording.wants(.fault) { recorded.append(SimEvent(atMicros: now, kind: .fault, node: action.target, action: action)) }
         // In-process, consumers share the broker's process: no link between them to cut,
         // lose, duplicate or slow down. Producers still publish over the network.
         if mode.consumersInProcess, case .consumer? = action.target {

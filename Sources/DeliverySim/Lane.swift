@@ -129,11 +129,6 @@ public struct Lane: Sendable {
         return out
     }
 
-    @inline(__always)
-    mutating func emit(_ event: SimEvent) {
-        recorded.append(event)
-    }
-
     // MARK: - Running
 
     /// Processes every event due at or before `t`, then sets the clock to `t`.
@@ -174,7 +169,7 @@ public struct Lane: Sendable {
                 dropped(e.packet, link: link, cause: .partition)
                 if e.packet.kind.carriesMessage { removeCopy(e.packet.msg.id, .partition, nodeOf(link: link)) }
             } else if toBroker {
-                if recording.wants(.arrived) { emit(packetEvent(.arrived, e.packet, link: link)) }
+                if recording.wants(.arrived) { recorded.append(packetEvent(.arrived, e.packet, link: link)) }
                 brokerReceives(e.packet, link: link)
             } else {
                 clientReceives(e.packet, link: link)
@@ -210,12 +205,13 @@ public struct Lane: Sendable {
     /// Sends a packet over link `link`; a message copy on the wire counts as pending.
     mutating func send(_ packet: Packet, link: Int, toBroker: Bool) {
         let cut = brokerIsolated || (toBroker ? links[link].cutToBroker : links[link].cutFromBroker)
-        if recording.wants(packet.kind.sentKind(attempt: packet.attempt)) {
-            var e = packetEvent(packet.kind.sentKind(attempt: packet.attempt), packet, link: link)
+        let sent = packet.kind.sentKind(attempt: packet.attempt)
+        if recording.wants(sent) {
+            var e = packetEvent(sent, packet, link: link)
             if packet.kind == .publish && packet.attempt > 1 {
                 e.cause = producers[link].restartedAt == now ? .restart : .confirmTimeout
             }
-            emit(e)
+            recorded.append(e)
         }
         let key = packet.diceAttempt
         if cut || Dice.chance(links[link].lossPerMillion, dice.word(.loss, packet.msg.id.raw, key)) {
@@ -250,7 +246,7 @@ public struct Lane: Sendable {
         guard recording.wants(.dropped) else { return }
         var e = packetEvent(.dropped, packet, link: link, cause: cause)
         if packet.kind == .ack { e.count = broker.deadline(of: packet.deliveryID) ?? 0 }
-        emit(e)
+        recorded.append(e)
     }
 
     func nodeOf(link: Int) -> Node {
@@ -353,7 +349,7 @@ public struct Lane: Sendable {
             case .duplicate(let cause):
                 tally.duplicatesSuppressed += 1
                 if recording.wants(.suppressed) {
-                    emit(SimEvent(atMicros: now, kind: .suppressed, hop: .publish, cause: cause, message: packet.msg.id,
+                    recorded.append(SimEvent(atMicros: now, kind: .suppressed, hop: .publish, cause: cause, message: packet.msg.id,
                                   attempt: packet.attempt, node: .producer(p)))
                 }
                 removeCopy(packet.msg.id, cause, .broker)
@@ -404,7 +400,7 @@ public struct Lane: Sendable {
             if mode.consumersInProcess {
                 // Handed over in memory: sent and arrived at the same instant, no wire.
                 let kind = packet.kind.sentKind(attempt: packet.attempt)
-                if recording.wants(kind) { emit(packetEvent(kind, packet, link: producers.count + d.consumer)) }
+                if recording.wants(kind) { recorded.append(packetEvent(kind, packet, link: producers.count + d.consumer)) }
                 handOver(packet, to: d.consumer)
                 continue
             }
@@ -431,7 +427,7 @@ public struct Lane: Sendable {
 
     private mutating func clientReceives(_ packet: Packet, link: Int) {
         if link < producers.count {
-            if recording.wants(.arrived) { emit(packetEvent(.arrived, packet, link: link)) }
+            if recording.wants(.arrived) { recorded.append(packetEvent(.arrived, packet, link: link)) }
             let p = link
             guard packet.kind == .confirm, producers[p].up else { return }
             tally.confirmed += 1
@@ -451,7 +447,7 @@ public struct Lane: Sendable {
     /// A delivery reaches consumer `c` (over its link, or in-process directly).
     private mutating func handOver(_ packet: Packet, to c: Int) {
         guard consumers[c].up else {
-            if recording.wants(.arrived) { emit(packetEvent(.arrived, packet, link: producers.count + c)) }
+            if recording.wants(.arrived) { recorded.append(packetEvent(.arrived, packet, link: producers.count + c)) }
             removeCopy(packet.msg.id, .consumerDown, .consumer(c))
             return
         }
@@ -460,7 +456,7 @@ public struct Lane: Sendable {
         if recording.wants(.arrived) {
             var e = packetEvent(.arrived, packet, link: producers.count + c)
             e.again = again
-            emit(e)
+            recorded.append(e)
         }
         if mode.consumersInProcess { tracker.addCopy(packet.msg.id) }  // no wire: straight into memory
         consumers[c].buffer.append(Inbound(deliveryID: packet.deliveryID, msg: packet.msg, deliveryCount: packet.attempt, origin: packet.origin))
@@ -487,7 +483,7 @@ public struct Lane: Sendable {
             // At-most-once acked it on delivery; everyone else acks after the effect, and
             // in-process the effect and the ack are one step, so neither happened.
             if recording.wants(.trapFired) {
-                emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterAck, message: id, attempt: item.deliveryCount,
+                recorded.append(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterAck, message: id, attempt: item.deliveryCount,
                               node: .consumer(c), again: !mode.acksAfterProcessing))
             }
             consumers[c].buffer.prepend(item)
@@ -499,14 +495,14 @@ public struct Lane: Sendable {
             // One atomic step: the ack is committed with the effect, in the broker's process.
             tally.acked += 1
             if recording.wants(.acked) {
-                emit(SimEvent(atMicros: now, kind: .acked, hop: .ack, message: id, attempt: item.deliveryCount, node: .consumer(c)))
+                recorded.append(SimEvent(atMicros: now, kind: .acked, hop: .ack, message: id, attempt: item.deliveryCount, node: .consumer(c)))
             }
             if let d = broker.settle(item.deliveryID), d.holdsCopy { removeCopy(id, .none, .broker) }
         }
         removeCopy(id, .none, .consumer(c))
         if consumers[c].trap == .crashAfterEffect {
             if recording.wants(.trapFired) {
-                emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: id, attempt: item.deliveryCount,
+                recorded.append(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: id, attempt: item.deliveryCount,
                               node: .consumer(c), again: mode.consumersInProcess || !mode.acksAfterProcessing,
                               count: broker.deadline(of: item.deliveryID) ?? 0))
             }
@@ -530,7 +526,7 @@ public struct Lane: Sendable {
         if mode.keepsIdempotencyRecord && !record.insert(id) {
             tally.duplicatesSuppressed += 1
             if recording.wants(.suppressed) {
-                emit(SimEvent(atMicros: now, kind: .suppressed, hop: .deliver, cause: .idempotencyRecord, message: id,
+                recorded.append(SimEvent(atMicros: now, kind: .suppressed, hop: .deliver, cause: .idempotencyRecord, message: id,
                               attempt: deliveryCount, node: .consumer(c)))
             }
             return
@@ -560,7 +556,7 @@ public struct Lane: Sendable {
             }
         }
         if recording.wants(.applied) {
-            emit(SimEvent(atMicros: now, kind: .applied, hop: .deliver, message: id, attempt: deliveryCount, node: .consumer(c),
+            recorded.append(SimEvent(atMicros: now, kind: .applied, hop: .deliver, message: id, attempt: deliveryCount, node: .consumer(c),
                           count: Int64(before) + 1, other: overtook))
         }
     }
@@ -580,7 +576,7 @@ public struct Lane: Sendable {
         case .deadLettered: kind = .deadLettered
         case .discarded: kind = .discarded
         }
-        if recording.wants(kind) { emit(SimEvent(atMicros: now, kind: kind, cause: cause, message: id, attempt: attempt, node: node)) }
+        if recording.wants(kind) { recorded.append(SimEvent(atMicros: now, kind: kind, cause: cause, message: id, attempt: attempt, node: node)) }
         if mode.keepsIdempotencyRecord { record.retire(id) }
     }
 }

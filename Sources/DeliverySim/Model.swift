@@ -135,6 +135,9 @@ public struct Settings: Equatable, Sendable {
 
     /// A production time no session reaches (about 290,000 years of virtual time).
     public static let unlimitedMicros: Micros = Int64.max / 1_000
+
+    /// Whether production has no time limit (only `messages` ends it).
+    public var productionUnlimited: Bool { durationMicros >= Settings.unlimitedMicros }
 }
 
 /// One fault or repair, from the single vocabulary shared by keys, scenario files and

@@ -105,9 +105,8 @@ public struct Dice: Sendable, Equatable {
     }
 }
 
-/// The project's own PRNG (xoshiro256**), so a seed means the same numbers everywhere.
-///
-/// Never `SystemRandomNumberGenerator`: a run must replay byte for byte from its seed.
+/// xoshiro256**, a stream generator for tests that want one (the model itself draws only
+/// from `Dice`). Never `SystemRandomNumberGenerator`: a run must replay from its seed.
 public struct PRNG: RandomNumberGenerator, Sendable {
     @usableFromInline var s0: UInt64
     @usableFromInline var s1: UInt64
@@ -122,16 +121,6 @@ public struct PRNG: RandomNumberGenerator, Sendable {
     /// A generator in exactly this state (for the reference vectors).
     public init(state s: (UInt64, UInt64, UInt64, UInt64)) {
         (s0, s1, s2, s3) = s
-    }
-
-    /// A generator for one subsystem, derived from a root seed and a stream number.
-    ///
-    /// Child streams keep subsystems independent: drawing more numbers for the network
-    /// does not shift the numbers a consumer's processing time gets.
-    public static func child(of seed: UInt64, stream: UInt64) -> PRNG {
-        var sm = SplitMix64(state: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        _ = sm.next()
-        return PRNG(seed: sm.next() ^ stream)
     }
 
     @inlinable
@@ -157,36 +146,6 @@ public struct PRNG: RandomNumberGenerator, Sendable {
             while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
         }
         return m.high
-    }
-
-    /// A uniform integer in the closed range lo...hi.
-    @inlinable
-    public mutating func between(_ lo: Int64, _ hi: Int64) -> Int64 {
-        if hi <= lo { return lo }
-        return lo + Int64(below(UInt64(hi - lo) + 1))
-    }
-
-    /// True with probability `perMillion` / 1,000,000.
-    @inlinable
-    public mutating func chance(perMillion: Int32) -> Bool {
-        if perMillion <= 0 { return false }
-        if perMillion >= 1_000_000 { return true }
-        return below(1_000_000) < UInt64(perMillion)
-    }
-
-    /// A double in [0, 1) with 53 random bits.
-    @inlinable
-    public mutating func unit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
-
-    /// An exponentially distributed duration with the given mean, in whole microseconds.
-    @inlinable
-    public mutating func exponential(meanMicros: Int64) -> Int64 {
-        if meanMicros <= 0 { return 0 }
-        let u = 1.0 - unit()  // (0, 1]
-        let v = -naturalLog(u) * Double(meanMicros)
-        return Int64(v.rounded(.toNearestOrEven))
     }
 }
 

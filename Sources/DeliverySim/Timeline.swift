@@ -111,18 +111,13 @@ public struct Timeline: Sendable {
 
     /// The next `--crash-every` action: the crashes at k × every, each followed by its
     /// restart `crash_for` later; a restart tied with a later crash goes first.
-    private var nextCrashEvery: (at: Micros, action: Action, isCrash: Bool)? {
+    private var nextCrashEvery: (at: Micros, isCrash: Bool)? {
         let every = settings.crashEveryMicros
         guard every > 0, settings.consumers > 0 else { return nil }
-        let length = max(1, settings.crashForMicros)
-        var best: (at: Micros, action: Action, isCrash: Bool)? = nil
-        if nextRestart < nextCrash {
-            best = (Micros(nextRestart) * every + length, .restart(crashTarget(nextRestart)), false)
-        }
+        var best: (at: Micros, isCrash: Bool)? = nil
+        if nextRestart < nextCrash { best = (Micros(nextRestart) * every + max(1, settings.crashForMicros), false) }
         let crashAt = Micros(nextCrash) * every
-        if crashAt < settings.durationMicros, best.map({ crashAt < $0.at }) ?? true {
-            best = (crashAt, .crash(crashTarget(nextCrash)), true)
-        }
+        if crashAt < settings.durationMicros, best.map({ crashAt < $0.at }) ?? true { best = (crashAt, true) }
         return best
     }
 
@@ -140,9 +135,13 @@ public struct Timeline: Sendable {
                 action = script[scriptApplied].action
                 scriptApplied += 1
             case .crashEvery:
-                let c = nextCrashEvery!
-                action = c.action
-                if c.isCrash { nextCrash += 1 } else { nextRestart += 1 }
+                if nextCrashEvery!.isCrash {
+                    action = .crash(crashTarget(nextCrash))
+                    nextCrash += 1
+                } else {
+                    action = .restart(crashTarget(nextRestart))
+                    nextRestart += 1
+                }
             case .chaos:
                 action = chaos[chaosApplied].action
                 chaosApplied += 1
@@ -211,7 +210,7 @@ public struct Timeline: Sendable {
     /// With `messages` and no time limit: whether every lane has produced them all (then
     /// only a drain is left to run).
     public var productionEndedByMessages: Bool {
-        guard settings.durationMicros >= Settings.unlimitedMicros, let n = settings.messageLimit else { return false }
+        guard settings.productionUnlimited, let n = settings.messageLimit else { return false }
         return lanes.allSatisfy { $0.produced >= n }
     }
 
@@ -250,7 +249,7 @@ public struct Timeline: Sendable {
 
     /// The whole run, headless: the timed part, then (if set) the drain.
     public mutating func runToEnd() -> Summary {
-        if settings.durationMicros >= Settings.unlimitedMicros && settings.messageLimit != nil {
+        if settings.productionUnlimited && settings.messageLimit != nil {
             while !productionEndedByMessages { advance(to: now + Duration.seconds(1)) }
         } else {
             advance(to: settings.durationMicros)
@@ -302,7 +301,7 @@ public enum FaultSchedule {
             return Dice.below(bound, dice.word(.chaos, n))
         }
         var out: [TimedAction] = []
-        let span = max(1, s.durationMicros >= Settings.unlimitedMicros ? Settings().durationMicros : s.durationMicros)
+        let span = max(1, s.productionUnlimited ? Settings().durationMicros : s.durationMicros)
         let count = 3 + Int(draw(6))
         for _ in 0..<count {
             let at = Micros(draw(UInt64(span)))

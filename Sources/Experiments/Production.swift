@@ -6,9 +6,6 @@ import DeliverySim
 /// (`Settings.unlimitedMicros`); the headless run then drains once every lane has produced
 /// them, and says in its table and JSON which limit ended production.
 extension Settings {
-    /// Whether production has no time limit (only `messages` ends it).
-    public var productionUnlimited: Bool { durationMicros >= Settings.unlimitedMicros }
-
     /// What ends production, for a table's first line: `60s virtual`, or `100000 messages,
     /// no time limit`.
     public var productionText: String {

@@ -199,14 +199,19 @@ import Testing
 }
 
 @Suite struct OverflowOnScreenTests {
-    /// A backlog that overflows shows a `discarded` row, in the lanes panel's own height.
-    @Test func discardedGetsARowOnceABacklogOverflows() {
+    /// 2,000 messages a second into a backlog of 100 that drops its head.
+    static func overflowingApp() -> App {
         var s = Settings()
         s.ratePerSecond = 2_000
         s.processingMicrosMean = 20_000
         s.maxBacklog = 100
         s.overflow = .dropHead
-        var app = App(settings: s, unicode: true)
+        return App(settings: s, unicode: true)
+    }
+
+    /// A backlog that overflows shows a `discarded` row, in the lanes panel's own height.
+    @Test func discardedGetsARowOnceABacklogOverflows() {
+        var app = Self.overflowingApp()
         let before = app.render(width: 120, height: 40).plainText()
         #expect(!before.contains("│ discarded"))
         app.advanceVirtual(by: 3_000_000)
@@ -222,12 +227,7 @@ import Testing
     /// A flood of discards in lanes that alternate (at-most-once, then the retrying lanes)
     /// folds into one counting line per kind and lanes, instead of a new pair every frame.
     @Test func aFloodFoldsPerKindAndLanes() {
-        var s = Settings()
-        s.ratePerSecond = 2_000
-        s.processingMicrosMean = 20_000
-        s.maxBacklog = 100
-        s.overflow = .dropHead
-        var app = App(settings: s, unicode: true)
+        var app = Self.overflowingApp()
         for _ in 0..<200 { app.advanceVirtual(by: 50_000) }  // 10 s in frames of 50 ms
         // Within the fold window, one counting line per set of lanes, not one per frame.
         let summaries = app.log.suffix(App.foldWindow).filter { $0.summaryCount != nil && $0.kind == .discarded }
