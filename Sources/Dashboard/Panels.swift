@@ -387,7 +387,7 @@ extension App {
         ("s", "slow consumer: processing outlasts the ack timeout"),
         ("d", "crash after the next effect, before its ack: a duplicate"),
         ("D", "crash after the ack, before the effect: a loss at-most-once"),
-        ("m", "choose which lanes are shown"),
+        ("m", "next set of lanes shown: idempotent, in-process, each alone"),
         ("t", "next colour theme"),
         ("r / R", "restart with the same seed / a new seed"),
         ("e", "snapshot: the screen and the JSON summary to a file here"),
