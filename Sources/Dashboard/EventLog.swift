@@ -65,6 +65,11 @@ struct Narration {
             return (.discarded, id + "DISCARDED: never applied; " + why(e))
         case .deadLettered:
             return (.deadLettered, id + "dead-lettered after \(e.attempt) deliveries")
+        case .dropped where e.hop == .ack && mode.acksAfterProcessing && e.cause == .consumerCrash:
+            // The seed's case: the effect is done, the ack had not left when the crash came.
+            var text = id + "applied by \(who), but \(who) crashed before its ack left"
+            text += e.count > 0 ? "; redelivery due " + Format.seconds(e.count) : "; requeued at once"
+            return (.ackDropped, text)
         case .dropped where e.hop == .ack && mode.acksAfterProcessing:
             var text = id + "ack from \(who) dropped (\(dropWords(e)))"
             if e.count > 0 { text += "; redelivery due " + Format.seconds(e.count) }
@@ -115,6 +120,7 @@ struct Narration {
         case .brokerCrash: return "the transient broker crashed with it in memory"
         case .backlogFull: return "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish"
         case .dropHead: return "the broker's backlog was full and it dropped the oldest ready message (drop-head)"
+        case .cumulativeAck: return "a cumulative ack from \(who) covered a delivery that never reached it"
         default: return "its last copy was removed"
         }
     }

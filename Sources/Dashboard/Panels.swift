@@ -152,6 +152,7 @@ extension App {
         buf.fill(x: 0, y: y, width: buf.width, height: 1, role: .header)
         var x = buf.put(" ackscope ", x: 0, y: y, role: .title)
         var parts = ["seed \(settings.seed)", "t " + Format.seconds(sim.now), "speed " + Self.speedText(speed)]
+        if let profile = settings.profile { parts.insert("profile " + profile.rawValue, at: 1) }
         // The lanes, once `m` chose other than the first set (the title then says which).
         if laneFilter % laneChoices.count != 0 { parts.append("lanes: " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ",")) }
         for p in parts { x = buf.put(" " + p + " ", x: x, y: y, role: .header) }
@@ -179,6 +180,8 @@ extension App {
     static var laneRows: [(String, KeyPath<Counters, Int>, StyleRole)] { [
         ("in flight", \.inFlight, .stateInFlight),
         ("unacked", \.unacked, .stateUnacked),
+        // Part of unacked: effects done whose acks have not left their consumer yet.
+        ("  acks unsent", \.acksPending, .stateUnacked),
         ("ready", \.ready, .stateReady),
         ("delivered", \.delivered, .text),
         ("redelivered", \.redelivered, .stateRedelivered),

@@ -60,6 +60,8 @@ struct Broker {
     let maxDeliveries: Int
     let maxBacklog: Int
     let overflow: Overflow
+    /// Every ack also settles the earlier deliveries of the same connection.
+    let cumulativeAcks: Bool
     private var ready: Deque<StoredMsg> = []
     private var deliveries = U64Map<Delivery>(capacity: 256)
     /// Ack deadlines in the order they were set; the timeout is constant, so this is sorted.
@@ -77,12 +79,17 @@ struct Broker {
     private var dedupTimerArmed = false
     /// In-process: every id ever stored (the store is keyed by message id).
     private var storedIDs: IdempotencyRecord?
+    /// Cumulative acks: per consumer, the deliveries sent on its current connection, oldest
+    /// first (ids settled another way are skipped when reached).
+    private var sentOnConnection: [Deque<UInt64>]
 
     init(consumers: Int, producers: Int, settings s: Settings, keyedStore: Bool) {
         durable = s.durable
         maxDeliveries = s.maxDeliveries
         maxBacklog = s.maxBacklog
         overflow = s.overflow
+        cumulativeAcks = s.cumulativeAcks
+        sentOnConnection = Array(repeating: [], count: s.cumulativeAcks ? consumers : 0)
         outstanding = Array(repeating: 0, count: consumers)
         connected = Array(repeating: true, count: consumers)
         storedIDs = keyedStore ? IdempotencyRecord(producers: producers) : nil
@@ -153,6 +160,7 @@ struct Broker {
         deliveries.insert(id, Delivery(msg: m, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline ?? .max))
         outstanding[c] += 1
         if holdsCopy { unackedCount += 1 }
+        if cumulativeAcks { sentOnConnection[c].append(id) }
         var arm: Micros? = nil
         if let deadline { deadlines.append((deadline, id)) }
         if let deadline, !deadlineTimerArmed {
@@ -182,6 +190,19 @@ struct Broker {
         return d
     }
 
+    /// A cumulative ack of `deliveryID` from consumer `c` arrived: settles it and every
+    /// earlier delivery still open on the same connection, oldest first, into `settled`.
+    mutating func settleCumulative(_ deliveryID: UInt64, consumer c: Int, into settled: inout [Delivery]) {
+        guard up else { return }
+        while let first = sentOnConnection[c].first, first <= deliveryID {
+            sentOnConnection[c].removeFirst()
+            if first != deliveryID, let d = settle(first) { settled.append(d) }
+        }
+        // Last, and also when it was sent on an earlier connection (an ack that was already
+        // on the wire when its consumer crashed).
+        if let d = settle(deliveryID) { settled.append(d) }
+    }
+
     /// The deadline timer fired: the next delivery whose deadline has passed by `now`, and
     /// what that means; nil when none is left (then `rearmDeadlineTimer`).
     mutating func nextPassedDeadline(now: Micros) -> AckDeadlineAction? {
@@ -204,7 +225,36 @@ struct Broker {
         return due
     }
 
-    mutating func disconnect(_ c: Int) { connected[c] = false }
+    mutating func disconnect(_ c: Int) {
+        connected[c] = false
+        // A later connection's acks do not speak for this one's deliveries.
+        if cumulativeAcks { sentOnConnection[c].removeAll() }
+    }
+
+    /// Requeue on disconnect: consumer `c`'s connection closed, so its deliveries go back
+    /// to the front of the ready queue at once, in delivery order, flagged as delivered
+    /// before; one that reached max deliveries is given up instead. At-most-once slots are
+    /// freed. Returns what became of each.
+    mutating func requeue(consumer c: Int) -> [AckDeadlineAction] {
+        var mine: [UInt64] = []
+        deliveries.forEach { id, d in if Int(d.consumer) == c { mine.append(id) } }
+        mine.sort()
+        var back: [StoredMsg] = []
+        var out: [AckDeadlineAction] = []
+        for id in mine {
+            guard let d = settle(id) else { continue }
+            if !d.holdsCopy {
+                out.append(.releaseSlot)
+            } else if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries {
+                out.append(.deadLetter(d.msg))
+            } else {
+                back.append(d.msg)
+                out.append(.redeliver(d.msg))
+            }
+        }
+        ready.insert(contentsOf: back, at: 0)
+        return out
+    }
     mutating func connect(_ c: Int) { connected[c] = up }
 
     /// In-process: a consumer's uncommitted deliveries roll back to the front of the ready
@@ -258,5 +308,6 @@ struct Broker {
         deadlineTimerArmed = false
         unackedCount = 0
         for i in outstanding.indices { outstanding[i] = 0 }
+        for i in sentOnConnection.indices { sentOnConnection[i].removeAll() }
     }
 }

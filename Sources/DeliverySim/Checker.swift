@@ -57,7 +57,7 @@ extension Lane {
 }
 
 extension MessageID {
-    init(raw: UInt64) { self.init(producer: Int(raw >> 40), seq: raw & 0xFF_FFFF_FFFF) }
+    public init(raw: UInt64) { self.init(producer: Int(raw >> 40), seq: raw & 0xFF_FFFF_FFFF) }
 }
 
 /// The outcome of one promise check after a drain.
@@ -93,6 +93,8 @@ public enum Finding: Sendable, Equatable {
     case redelivered(Int)
     case lost(Int)
     case transientBrokerCrashed(lost: Int)
+    /// Acks were cumulative and a delivery was dropped on its way to a consumer.
+    case cumulativeAckOverDroppedDelivery(lost: Int)
     case backlogOverflowed(discarded: Int, overflow: Overflow, lost: Int)
     case finalState(staleKeys: Int, outOfOrder: Int)
 }
@@ -158,6 +160,9 @@ extension Lane {
     private func lossCheck() -> Check {
         if transientBrokerCrashed {
             return Check(name: "no_loss", status: .notInForce, finding: .transientBrokerCrashed(lost: counters.lost))
+        }
+        if cumulativeAckOverDroppedDelivery {
+            return Check(name: "no_loss", status: .notInForce, finding: .cumulativeAckOverDroppedDelivery(lost: counters.lost))
         }
         if counters.discarded > 0 {
             return Check(name: "no_loss", status: .notInForce,

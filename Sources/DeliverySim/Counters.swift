@@ -10,11 +10,14 @@ public struct Counters: Equatable, Sendable {
     public var inFlight = 0
     /// Delivered, ack not yet seen by the broker: the window of doubt (gauge).
     public var unacked = 0
+    /// Acks written by consumers and not sent yet (gauge): part of the window of doubt, and
+    /// what a consumer crash now turns into redeliveries.
+    public var acksPending = 0
     /// Deliveries sent, redeliveries included.
     public var delivered = 0
     /// Deliveries of a message delivered before.
     public var redelivered = 0
-    /// Acks the broker received.
+    /// Deliveries the broker saw acked (a cumulative ack counts each delivery it covers).
     public var acked = 0
     /// Effects applied.
     public var processed = 0
@@ -40,7 +43,7 @@ public struct Counters: Equatable, Sendable {
     /// (JSON name, value) in the documented order; the one list every export walks.
     public var named: [(String, Int)] {
         [("published", published), ("confirmed", confirmed), ("ready", ready), ("in_flight", inFlight),
-         ("unacked", unacked), ("delivered", delivered), ("redelivered", redelivered), ("acked", acked),
+         ("unacked", unacked), ("acks_pending", acksPending), ("delivered", delivered), ("redelivered", redelivered), ("acked", acked),
          ("processed", processed), ("duplicate_deliveries", duplicateDeliveries),
          ("duplicate_effects", duplicateEffects), ("duplicates_suppressed", duplicatesSuppressed),
          ("lost", lost), ("dead_lettered", deadLettered), ("discarded", discarded), ("out_of_order", outOfOrder)]

@@ -94,6 +94,10 @@ public struct SimEvent: Equatable, Sendable {
         case trapAfterAck
         /// A crash of the in-process consumer rolled back its uncommitted deliveries.
         case rolledBack
+        /// A cumulative ack covered a delivery that never reached its consumer.
+        case cumulativeAck
+        /// The broker requeued the deliveries of a consumer whose connection closed.
+        case requeued
     }
 
     public var atMicros: Micros
@@ -108,7 +112,8 @@ public struct SimEvent: Equatable, Sendable {
     public var node: Node?
     /// A delivery that consumers had received before; an ack already sent (trap).
     public var again = false
-    /// `applied`: effects so far; `dropped` ack: when the broker will redeliver (µs).
+    /// `applied`: effects so far; `dropped` ack: when the broker will redeliver (µs), or 0
+    /// when it will not wait (requeued at once, or the delivery is settled already).
     public var count: Int64 = 0
     /// `applied` out of order: the newer sequence already applied for the key.
     public var other: UInt64 = 0

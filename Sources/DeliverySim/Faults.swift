@@ -107,6 +107,16 @@ extension Lane {
         if mode.consumersInProcess {
             _ = broker.rollBack(consumer: c)
             dispatch()
+        } else if settings.requeueOnDisconnect {
+            // The broker sees the connection close and requeues what it had delivered on
+            // it at once (RabbitMQ), flagged as delivered before.
+            for action in broker.requeue(consumer: c) {
+                if case .deadLetter(let m) = action {
+                    tracker.markDeadLettered(m.ref.id)
+                    removeCopy(m.ref.id, .requeued, .broker, attempt: m.deliveryCount)
+                }
+            }
+            dispatch()
         }
     }
 
@@ -115,6 +125,7 @@ extension Lane {
         consumers[c].epoch += 1
         consumers[c].busy = false
         consumers[c].trap = nil
+        dropReplies(c)
         let held = consumers[c].buffer
         consumers[c].buffer.removeAll()
         for item in held {

@@ -20,6 +20,7 @@ public struct Lane: Sendable {
         c.lost = tracker.lost
         c.deadLettered = tracker.deadLettered
         c.discarded = tracker.discarded
+        c.acksPending = consumers.reduce(0) { $0 + $1.replies.count }
         return c
     }
     public internal(set) var latency = LatencyHistogram()
@@ -29,6 +30,9 @@ public struct Lane: Sendable {
     public internal(set) var transientBrokerCrashed = false
     /// Set when duplication was ever on: at-most-once's no-duplicate promise was not in force.
     public internal(set) var duplicationEverOn = false
+    /// Set when a delivery was dropped on its way to a consumer while acks were cumulative:
+    /// a later ack may cover it, so the no-loss promise was not in force.
+    public internal(set) var cumulativeAckOverDroppedDelivery = false
     /// Which event kinds to record for readers (`takeEvents()`); nothing by default.
     public var recording: EventFilter = .nothing
     /// Recorded events not yet taken, oldest first.
@@ -88,7 +92,10 @@ public struct Lane: Sendable {
     public var nextEventMicros: Micros? { queue.nextTime }
     /// Nothing pending, no copy of any message anywhere, and nothing left on the wire (a
     /// last ack, confirm or credit still travelling would leave `in_flight` above zero).
-    public var isQuiescent: Bool { tracker.live.isEmpty && productionOver && tally.inFlight == 0 }
+    /// Acks still waiting in a consumer count too: they are on their way to the wire.
+    public var isQuiescent: Bool {
+        tracker.live.isEmpty && productionOver && tally.inFlight == 0 && consumers.allSatisfy { $0.replies.isEmpty }
+    }
     public var producerCount: Int { producers.count }
     public var consumerCount: Int { consumers.count }
 
@@ -190,6 +197,11 @@ public struct Lane: Sendable {
         case .dedupExpiry:
             broker.expireDedup(now: now)
             armDedupTimer()
+        case .ackFlush:
+            let c = Int(e.link)
+            // Only the timer armed last counts, and none survives a crash.
+            guard consumers[c].up, consumers[c].epoch == e.epoch, consumers[c].flushAt == e.time else { break }
+            flushReplies(c)
         }
     }
 
@@ -243,6 +255,7 @@ public struct Lane: Sendable {
     }
 
     private mutating func dropped(_ packet: Packet, link: Int, cause: SimEvent.Cause) {
+        if packet.kind == .deliver && settings.cumulativeAcks { cumulativeAckOverDroppedDelivery = true }
         guard recording.wants(.dropped) else { return }
         var e = packetEvent(.dropped, packet, link: link, cause: cause)
         if packet.kind == .ack { e.count = broker.deadline(of: packet.deliveryID) ?? 0 }
@@ -366,10 +379,23 @@ public struct Lane: Sendable {
             }
             dispatch()
         case .ack, .credit:
-            if packet.kind == .ack { tally.acked += 1 }
-            if let d = broker.settle(packet.deliveryID) {
-                if d.holdsCopy { removeCopy(d.msg.ref.id, .none, .broker) }
-                dispatch()
+            if settings.cumulativeAcks {
+                var settled: [Delivery] = []
+                broker.settleCumulative(packet.deliveryID, consumer: link - producers.count, into: &settled)
+                for d in settled {
+                    if packet.kind == .ack { tally.acked += 1 }
+                    // Covered without being acked itself: if it never reached its consumer,
+                    // this was its last copy, and the message is lost.
+                    let cause: SimEvent.Cause = d.msg.ref.id == packet.msg.id ? .none : .cumulativeAck
+                    if d.holdsCopy { removeCopy(d.msg.ref.id, cause, .broker, attempt: d.msg.deliveryCount) }
+                }
+                if !settled.isEmpty { dispatch() }
+            } else {
+                if packet.kind == .ack { tally.acked += 1 }
+                if let d = broker.settle(packet.deliveryID) {
+                    if d.holdsCopy { removeCopy(d.msg.ref.id, .none, .broker) }
+                    dispatch()
+                }
             }
         case .confirm, .deliver:
             break
@@ -512,11 +538,77 @@ public struct Lane: Sendable {
         if mode.consumersInProcess {
             dispatch()
         } else {
-            let reply = Packet(kind: mode.acksAfterProcessing ? .ack : .credit, msg: item.msg, deliveryID: item.deliveryID,
-                               attempt: item.deliveryCount, origin: item.origin)
-            send(reply, link: producers.count + c, toBroker: true)
+            reply(item, from: c)
         }
         startNext(c)
+    }
+
+    /// The consumer's ack for `item` joins its outgoing batch,
+    /// which leaves `ackDelay` after it closes: when it holds `ackEvery` acks, or
+    /// `ackInterval` after its first. Whatever is written by then leaves with it.
+    ///
+    /// An at-most-once credit leaves at once: auto-ack has no acks to batch, and the credit
+    /// only stands for the consumer asking for more.
+    private mutating func reply(_ item: Inbound, from c: Int) {
+        let s = settings
+        if !mode.acksAfterProcessing || (s.ackDelayMicros == 0 && s.ackEvery == 1) {
+            send(replyPacket(item), link: producers.count + c, toBroker: true)
+            return
+        }
+        consumers[c].replies.append(item)
+        let n = consumers[c].replies.count
+        if s.ackEvery > 0 && n >= s.ackEvery {
+            armFlush(c, at: now + s.ackDelayMicros)
+        } else if n == 1 {
+            armFlush(c, at: now + max(s.ackIntervalMicros, s.ackDelayMicros))
+        }
+    }
+
+    private func replyPacket(_ item: Inbound) -> Packet {
+        Packet(kind: mode.acksAfterProcessing ? .ack : .credit, msg: item.msg, deliveryID: item.deliveryID,
+               attempt: item.deliveryCount, origin: item.origin)
+    }
+
+    private mutating func armFlush(_ c: Int, at: Micros) {
+        if let armed = consumers[c].flushAt, armed <= at { return }
+        consumers[c].flushAt = at
+        queue.push(time: at, kind: .ackFlush, link: Int32(c), epoch: consumers[c].epoch, packet: Self.noPacket)
+    }
+
+    /// Consumer `c`'s batch leaves: one ack per delivery, or with cumulative acks one ack
+    /// for the newest (it covers the others; they are recorded as acked with it).
+    private mutating func flushReplies(_ c: Int) {
+        consumers[c].flushAt = nil
+        let batch = consumers[c].replies
+        consumers[c].replies.removeAll(keepingCapacity: true)
+        guard let newest = batch.last else { return }
+        if settings.cumulativeAcks {
+            let sent = replyPacket(newest).kind.sentKind(attempt: newest.deliveryCount)
+            if recording.wants(sent) {
+                for item in batch.dropLast() {
+                    var e = packetEvent(sent, replyPacket(item), link: producers.count + c, cause: .cumulativeAck)
+                    e.other = newest.msg.id.raw
+                    recorded.append(e)
+                }
+            }
+            send(replyPacket(newest), link: producers.count + c, toBroker: true)
+        } else {
+            for item in batch { send(replyPacket(item), link: producers.count + c, toBroker: true) }
+        }
+    }
+
+    /// Consumer `c` crashed: the acks it had written and not sent are gone with it.
+    mutating func dropReplies(_ c: Int) {
+        consumers[c].flushAt = nil
+        guard !consumers[c].replies.isEmpty else { return }
+        if recording.wants(.dropped) {
+            for item in consumers[c].replies {
+                var e = packetEvent(.dropped, replyPacket(item), link: producers.count + c, cause: .consumerCrash)
+                if mode.acksAfterProcessing && !settings.requeueOnDisconnect { e.count = broker.deadline(of: item.deliveryID) ?? 0 }
+                recorded.append(e)
+            }
+        }
+        consumers[c].replies.removeAll()
     }
 
     private mutating func applyEffect(_ msg: MsgRef, consumer c: Int, deliveryCount: Int32) {
@@ -687,4 +779,8 @@ struct Consumer {
     var buffer: Deque<Inbound> = []
     var busy = false
     var processed = 0
+    /// Acks (or credits) written and not sent yet: effects done that the broker cannot know of.
+    var replies: Deque<Inbound> = []
+    /// When the batch of `replies` is due to leave, if a flush is armed.
+    var flushAt: Micros? = nil
 }

@@ -26,6 +26,47 @@ public enum Mode: String, CaseIterable, Sendable, Equatable {
     public static let classic: [Mode] = [.atMostOnce, .atLeastOnce, .effectivelyOnce]
 }
 
+/// A real broker's out-of-the-box behaviour, as knob values (sources in the README).
+public enum Profile: String, CaseIterable, Sendable, Equatable {
+    case rabbitmq, jetstream, sqs
+
+    /// Sets the knobs this system decides, leaving the workload (rates, faults) alone.
+    public func apply(to s: inout Settings) {
+        s.profile = self
+        s.ackEvery = 1
+        s.cumulativeAcks = false
+        switch self {
+        case .rabbitmq:
+            // consumer_timeout 30 min; classic queue: no delivery limit, no dedup; a closed
+            // channel's unacked messages are requeued at once; no basic.qos: unlimited.
+            s.ackTimeoutMicros = Duration.seconds(1_800)
+            s.maxDeliveries = 0
+            s.dedupWindowMicros = 0
+            s.requeueOnDisconnect = true
+            s.prefetch = Profile.unlimitedPrefetch
+        case .jetstream:
+            // AckWait 30 s, MaxDeliver -1 (unlimited), Duplicates window 2 min,
+            // MaxAckPending 1000; redelivery waits for AckWait.
+            s.ackTimeoutMicros = Duration.seconds(30)
+            s.maxDeliveries = 0
+            s.dedupWindowMicros = Duration.seconds(120)
+            s.requeueOnDisconnect = false
+            s.prefetch = 1_000
+        case .sqs:
+            // Standard queue: visibility timeout 30 s, no redrive policy (no
+            // maxReceiveCount), no deduplication; ReceiveMessage returns 1 message by default.
+            s.ackTimeoutMicros = Duration.seconds(30)
+            s.maxDeliveries = 0
+            s.dedupWindowMicros = 0
+            s.requeueOnDisconnect = false
+            s.prefetch = 1
+        }
+    }
+
+    /// "No limit" where the model needs a number: the most a consumer may hold.
+    public static let unlimitedPrefetch = 100_000
+}
+
 /// A node of the topology, named as in actions: `producer-1`, `consumer-2`, `broker`.
 public enum Node: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Zero-based index; shown one-based (`p1`, `producer-1`).
@@ -130,6 +171,25 @@ public struct Settings: Equatable, Sendable {
     public var maxUnconfirmed = 4_000
     /// How long a drain may take before the run is reported as not drained.
     public var drainLimitMicros: Micros = Duration.seconds(3_600)
+    /// Time between a batch of acks closing and its leaving the consumer (a client's write
+    /// buffer, one turn of its event loop). A crash in that gap loses the acks, not the
+    /// effects: the seed's "processed, then crashed before confirming".
+    public var ackDelayMicros: Micros = 1_000
+    /// A batch of acks closes when it holds this many (1: every ack alone; 0: only
+    /// `ackIntervalMicros` closes it). RabbitMQ `multiple=true`, SQS `DeleteMessageBatch`.
+    public var ackEvery = 1
+    /// A batch of acks closes this long after its first ack at the latest (Kafka's
+    /// `auto.commit.interval.ms`). Matters only when `ackEvery` is not 1.
+    public var ackIntervalMicros: Micros = 100_000
+    /// Every ack also acknowledges every earlier delivery to the same consumer connection,
+    /// as an offset commit does (and as RabbitMQ's `multiple=true` does for its batch).
+    public var cumulativeAcks = false
+    /// When a consumer's connection closes, the broker puts its unacked deliveries back to
+    /// ready at once (RabbitMQ) instead of waiting for their ack deadlines (JetStream, SQS).
+    public var requeueOnDisconnect = false
+    /// The broker profile whose defaults these settings started from, if any (named on
+    /// screen and in files; explicit knobs may have changed some of its values since).
+    public var profile: Profile? = nil
 
     public init() {}
 

@@ -53,6 +53,8 @@ enum EventKind: UInt8 {
     case confirmDeadlines
     /// The broker's earliest dedup entry expires (keeps the dedup table bounded).
     case dedupExpiry
+    /// Consumer `link`'s batch of acks leaves (ignored when `epoch` is stale after a crash).
+    case ackFlush
 }
 
 struct Event {

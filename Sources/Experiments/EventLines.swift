@@ -4,13 +4,23 @@ import DeliverySim
 ///
 /// Field names and values are a promise to people's scripts: `t_us`, `lane`, `event`
 /// (send, drop, arrive, apply, suppress, lost, dead_letter, discarded), `packet`,
-/// `message`, `node`, `delivery`; later additions (`attempt`) only add fields.
+/// `message`, `node`, `delivery`; later additions (`attempt`; `cause` of a drop: wire,
+/// partition, consumer_crash; `covered_by` of an ack a cumulative one covered) only add
+/// fields.
 public enum EventLines {
     /// The kinds `--events` writes (faults and traps are not message events).
     public static let filter = EventFilter([
         .published, .confirmed, .delivered, .redelivered, .acked, .credited, .dropped, .arrived,
         .applied, .suppressed, .lost, .deadLettered, .discarded,
     ])
+
+    static func dropCause(_ c: SimEvent.Cause) -> String {
+        switch c {
+        case .partition: "partition"
+        case .consumerCrash: "consumer_crash"
+        default: "wire"
+        }
+    }
 
     /// The event as one JSON object, fields in a fixed order; nil for a kind not exported.
     public static func line(_ e: SimEvent, mode: Mode) -> String? {
@@ -37,6 +47,10 @@ public enum EventLines {
         let carriesDelivery = isPacket ? e.hop == .deliver : (e.kind == .applied || (e.kind == .suppressed && e.hop == .deliver))
         if carriesDelivery && e.attempt > 0 { s += ",\"delivery\":\(e.attempt)" }
         if e.attempt > 0 { s += ",\"attempt\":\(e.attempt)" }
+        // A drop says where it fell; an ack that a cumulative one covered names that one
+        // (it never went on the wire itself).
+        if e.kind == .dropped { s += ",\"cause\":\"\(dropCause(e.cause))\"" }
+        if e.kind == .acked && e.cause == .cumulativeAck { s += ",\"covered_by\":\"\(MessageID(raw: e.other))\"" }
         return s + "}"
     }
 }

@@ -12,6 +12,7 @@ public enum KnobValue: Equatable, Sendable {
     case bool(Bool)
     case modes([Mode])
     case overflow(Overflow)
+    case profile(Profile)
 }
 
 /// What a knob holds, and so how every text form reads and writes it.
@@ -29,6 +30,8 @@ public enum KnobKind: Equatable, Sendable {
     case bool(off: String)
     case modes
     case overflow
+    /// A broker profile: sets other knobs' defaults (see `Profile`).
+    case profile
 }
 
 /// The smallest duration a knob takes.
@@ -153,12 +156,35 @@ extension Knob {
                                       get: { .overflow($0.overflow) }, put: { if case .overflow(let o) = $1 { $0.overflow = o } })
     public static let maxUnconfirmed = count("max_unconfirmed", KnobLimits.maxUnconfirmed,
                                              "Unconfirmed messages a retrying producer holds at most; then it waits (default 4000).", \.maxUnconfirmed)
+    public static let profile = Knob("profile", .profile, valueName: "broker",
+                                     help: "Start from what a real broker does out of the box: " + Profile.allCases.map(\.rawValue).joined(separator: ", ")
+                                         + " (ack timeout, max deliveries, dedup window, requeue, prefetch); other flags override it.",
+                                     always: true,
+                                     get: { $0.profile.map(KnobValue.profile) },
+                                     put: { if case .profile(let p) = $1 { p.apply(to: &$0) } })
+    public static let ackDelay = duration("ack_delay", .zero,
+                                          "Time from a batch of acks closing to its leaving the consumer; a crash in between loses them (default 1ms).",
+                                          \.ackDelayMicros)
+    public static let ackEvery = count("ack_every", KnobLimits.ackEvery,
+                                       "A batch of acks closes when it holds N (default 1: every ack alone; 0: only --ack-interval closes it).", \.ackEvery)
+    public static let ackInterval = Knob("ack_interval", .duration(.aboveZero), valueName: "duration",
+                                         help: "A batch of acks closes this long after its first ack at the latest, as an offset commit interval (default 100ms).",
+                                         matters: { $0.ackEvery != 1 },
+                                         get: { .duration($0.ackIntervalMicros) }, put: { $0.ackIntervalMicros = $1.micros ?? $0.ackIntervalMicros })
+    public static let cumulativeAcks = bool("cumulative_acks", off: "individual-acks",
+                                            "Each ack also covers every earlier delivery to the same consumer connection, as an offset commit does (default off).",
+                                            \.cumulativeAcks, offHelp: "Each ack covers its own delivery only (default).")
+    public static let requeueOnDisconnect = bool("requeue_on_disconnect", off: "no-requeue-on-disconnect",
+                                                 "When a consumer's connection closes, requeue its unacked deliveries at once instead of waiting for their ack deadlines (default off).",
+                                                 \.requeueOnDisconnect)
 
     /// Every knob, in the order files, JSON and the reproduce line list them.
+    /// `profile` comes right after the seed: applying a workload in this order lets every
+    /// knob after it override what the profile set.
     public static let all: [Knob] = [
-        seed, duration, messages, modes, producers, rate, consumers, prefetch, processing, latency, loss, duplication,
+        seed, profile, duration, messages, modes, producers, rate, consumers, prefetch, processing, latency, loss, duplication,
         ackTimeout, confirmTimeout, maxDeliveries, durable, dedupWindow, crashEvery, crashFor, chaos, keys, drain,
-        maxBacklog, overflow, maxUnconfirmed,
+        maxBacklog, overflow, maxUnconfirmed, ackDelay, ackEvery, ackInterval, cumulativeAcks, requeueOnDisconnect,
     ]
 
     /// The knob named `key` in files and JSON.
@@ -247,6 +273,9 @@ extension Knob {
                 return .failure(KnobError("expected " + Overflow.allCases.map(\.rawValue).joined(separator: " or ")))
             }
             return .success(.overflow(o))
+        case .profile:
+            guard let p = Profile(rawValue: text) else { return .failure(KnobError("expected one of \(Self.profileNames)")) }
+            return .success(.profile(p))
         }
     }
 
@@ -262,6 +291,7 @@ extension Knob {
     }
 
     static var modeNames: String { Mode.allCases.map(\.rawValue).joined(separator: ", ") }
+    static var profileNames: String { Profile.allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// Why a parsed flag value is outside this knob's limits, in one line; nil when it is within.
     public func commandLineProblem(_ v: KnobValue) -> String? {
@@ -297,6 +327,7 @@ extension Knob {
         case .bool(let b): String(b)
         case .modes(let m): m.map(\.rawValue).joined(separator: ",")
         case .overflow(let o): o.rawValue
+        case .profile(let p): p.rawValue
         }
     }
 }
@@ -364,6 +395,9 @@ extension Knob {
         case .overflow:
             if let s = v.string, let o = Overflow(rawValue: s) { return .success(.overflow(o)) }
             return fail(": expected one of " + Overflow.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        case .profile:
+            if let s = v.string, let p = Profile(rawValue: s) { return .success(.profile(p)) }
+            return fail(": expected one of " + Profile.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
         }
     }
 
@@ -377,7 +411,7 @@ extension Knob {
         case .duration(let d): "\"\(Scenario.time(d))\""
         case .modes(let m): "[" + m.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"
         case .count, .bool: commandText(v)
-        case .range, .percent, .overflow: "\"\(commandText(v))\""
+        case .range, .percent, .overflow, .profile: "\"\(commandText(v))\""
         }
     }
 
@@ -387,7 +421,7 @@ extension Knob {
         switch v {
         case .modes(let m): return "[" + m.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
         case .seed, .count, .rate, .bool: return commandText(v)
-        case .duration, .range, .percent, .overflow: return "\"\(commandText(v))\""
+        case .duration, .range, .percent, .overflow, .profile: return "\"\(commandText(v))\""
         }
     }
 }
@@ -404,7 +438,9 @@ public enum SettingsText {
     /// The `ackscope run` command line that reproduces these settings exactly: the seed and
     /// the duration always, every other knob that differs from its default.
     public static func command(_ s: Settings) -> String {
-        let defaults = Settings()
+        // With a profile, the knobs it set are its defaults: only what differs is written.
+        var defaults = Settings()
+        s.profile?.apply(to: &defaults)
         var f = ["ackscope run"]
         for k in Knob.all where k.matters(s) {
             guard let v = k.get(s) else { continue }

@@ -32,6 +32,15 @@ public enum PropertySweep {
         s.durable = draw(3) != 0
         s.dedupWindowMicros = draw(2) == 0 ? 0 : Micros(draw(3_000_000))
         s.keys = 1 + Int(draw(4))
+        // How acks leave: after a delay, in batches (0: by interval only), cumulative or
+        // not; and whether a closed connection's deliveries are requeued at once.
+        s.ackDelayMicros = Micros(draw(5_000))
+        s.ackEvery = draw(3) == 0 ? Int(draw(12)) : 1
+        // Below the ack timeout: a batch that waits longer than the deadline is redelivered
+        // before its ack leaves, every time, and never drains (as a real broker would).
+        s.ackIntervalMicros = Micros(1_000 + draw(UInt64(s.ackTimeoutMicros / 2)))
+        s.cumulativeAcks = draw(3) == 0
+        s.requeueOnDisconnect = draw(2) == 0
         s.chaos = true
         return s
     }

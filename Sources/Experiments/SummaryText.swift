@@ -40,7 +40,7 @@ extension Summary {
     /// Readable labels for the counters, in `Counters.named` order.
     public static let labels: [String: String] = [
         "published": "published", "confirmed": "confirmed", "ready": "ready", "in_flight": "in flight",
-        "unacked": "unacked", "delivered": "delivered", "redelivered": "redelivered", "acked": "acked",
+        "unacked": "unacked", "acks_pending": "  acks unsent", "delivered": "delivered", "redelivered": "redelivered", "acked": "acked",
         "processed": "processed", "duplicate_deliveries": "duplicate deliveries",
         "duplicate_effects": "duplicate effects", "duplicates_suppressed": "duplicates suppressed",
         "lost": "lost", "dead_lettered": "dead-lettered", "discarded": "discarded", "out_of_order": "out of order",

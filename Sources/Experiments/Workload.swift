@@ -61,10 +61,11 @@ public struct Workload: Equatable, Sendable {
 public enum KnobLimits {
     public static let producers = 1...64
     public static let consumers = 1...256
-    public static let prefetch = 1...100_000
+    public static let prefetch = 1...Profile.unlimitedPrefetch
     public static let keys = 1...10_000
     public static let maxBacklog = 1...10_000_000
     public static let maxUnconfirmed = 1...1_000_000
+    public static let ackEvery = 0...100_000
     public static let rateMax: Double = 100_000_000
     /// One message per ~11.6 virtual days: below this the gap between publishes would not
     /// fit the clock's integer microseconds.

@@ -95,6 +95,20 @@ struct WorkloadOptions: ParsableArguments {
     var overflow: KnobValue?
     @Option(name: .customLong(Knob.maxUnconfirmed.flag), parsing: .unconditional, help: Knob.maxUnconfirmed.argumentHelp, transform: Knob.maxUnconfirmed.transform)
     var maxUnconfirmed: KnobValue?
+    @Option(name: .customLong(Knob.profile.flag), parsing: .unconditional, help: Knob.profile.argumentHelp, transform: Knob.profile.transform)
+    var profile: KnobValue?
+    @Option(name: .customLong(Knob.ackDelay.flag), parsing: .unconditional, help: Knob.ackDelay.argumentHelp, transform: Knob.ackDelay.transform)
+    var ackDelay: KnobValue?
+    @Option(name: .customLong(Knob.ackEvery.flag), parsing: .unconditional, help: Knob.ackEvery.argumentHelp, transform: Knob.ackEvery.transform)
+    var ackEvery: KnobValue?
+    @Option(name: .customLong(Knob.ackInterval.flag), parsing: .unconditional, help: Knob.ackInterval.argumentHelp, transform: Knob.ackInterval.transform)
+    var ackInterval: KnobValue?
+    @Flag(name: .customLong(Knob.cumulativeAcks.flag), help: ArgumentHelp(Knob.cumulativeAcks.help))
+    var cumulativeAcks = false
+    @Flag(name: .customLong(Knob.cumulativeAcks.offFlag), help: ArgumentHelp(Knob.cumulativeAcks.offHelp ?? ""))
+    var individualAcks = false
+    @Flag(name: .customLong(Knob.requeueOnDisconnect.flag), inversion: .prefixedNo, help: ArgumentHelp(Knob.requeueOnDisconnect.help))
+    var requeueOnDisconnect: Bool?
 
     /// Each knob with the value its flag gave: the one place that pairs flags with knobs.
     var given: [(knob: Knob, value: KnobValue?)] {
@@ -105,6 +119,9 @@ struct WorkloadOptions: ParsableArguments {
             (.maxDeliveries, maxDeliveries), (.durable, durable ? .bool(true) : (transient ? .bool(false) : nil)),
             (.dedupWindow, dedupWindow), (.crashEvery, crashEvery), (.crashFor, crashFor), (.chaos, chaos.map(KnobValue.bool)),
             (.keys, keys), (.maxBacklog, maxBacklog), (.overflow, overflow), (.maxUnconfirmed, maxUnconfirmed),
+            (.profile, profile), (.ackDelay, ackDelay), (.ackEvery, ackEvery), (.ackInterval, ackInterval),
+            (.cumulativeAcks, cumulativeAcks ? .bool(true) : (individualAcks ? .bool(false) : nil)),
+            (.requeueOnDisconnect, requeueOnDisconnect.map(KnobValue.bool)),
         ]
     }
 
@@ -113,6 +130,9 @@ struct WorkloadOptions: ParsableArguments {
             if let value, let problem = knob.commandLineProblem(value) { throw ValidationError(problem) }
         }
         if durable && transient { throw ValidationError("--\(Knob.durable.flag) and --\(Knob.durable.offFlag) exclude each other; choose one") }
+        if cumulativeAcks && individualAcks {
+            throw ValidationError("--\(Knob.cumulativeAcks.flag) and --\(Knob.cumulativeAcks.offFlag) exclude each other; choose one")
+        }
     }
 
     /// Whether --duration was given (the dashboard otherwise produces until you quit).

@@ -114,6 +114,30 @@ import Testing
         #expect(app.sim.lanes[2].counters.duplicatesSuppressed == 1)
     }
 
+    @Test func acksUnsentShowAndACrashSaysWhatItCost() {
+        var app = Self.app {
+            $0.lossPerMillion = 0
+            $0.consumers = 1
+            $0.prefetch = 1_000
+            $0.ackEvery = 0
+            $0.ackIntervalMicros = 5_000_000
+            $0.ackTimeoutMicros = 30_000_000
+            $0.profile = .jetstream
+        }
+        app.advanceVirtual(by: 2_000_000)
+        let pending = app.sim.lanes[1].counters.acksPending
+        #expect(pending > 20, "two seconds of acks wait for the 5 s commit")
+        let screen = app.render(width: 120, height: 40).plainText()
+        #expect(screen.contains("profile jetstream"))
+        let row = screen.split(separator: "\n").first { $0.contains("acks unsent") }.map(String.init) ?? ""
+        #expect(row.contains(" \(pending) "), "\(row)")
+        app.press(.tab); app.press(.tab)  // broker, consumer-1
+        app.press(.character("c"))
+        let log = app.log.map(\.text).joined(separator: "\n")
+        #expect(log.contains("applied by c1, but c1 crashed before its ack left; redelivery due"), "\(log)")
+        #expect(app.sim.lanes[1].counters.acksPending == 0)
+    }
+
     @Test func speedLanesThemeAndRestart() {
         var app = Self.app()
         app.press(.character("+"))

@@ -70,10 +70,21 @@ import Testing
             kinds.insert(event)
             #expect(object["message"] is String && object["node"] is String)
             if ["send", "drop", "arrive"].contains(event) { #expect(object["packet"] is String, "\(line)") }
+            if event == "drop" { #expect(["wire", "partition", "consumer_crash"].contains(object["cause"] as? String ?? ""), "\(line)") }
         }
-        #expect(kinds.isSuperset(of: ["send", "arrive", "apply", "lost"]))
+        #expect(kinds.isSuperset(of: ["send", "arrive", "apply", "lost", "drop"]))
         // Losses in the trace match the counters.
         let lostAtMostOnce = lines.filter { $0.contains("\"lane\":\"at-most-once\",\"event\":\"lost\"") }.count
         #expect(lostAtMostOnce == summary.lanes[0].counters.lost)
+    }
+
+    @Test func aDropSaysWhereAndACoveredAckNamesTheAckThatCoveredIt() {
+        let id = MessageID(producer: 0, seq: 7), newest = MessageID(producer: 0, seq: 9)
+        let covered = SimEvent(atMicros: 5, kind: .acked, hop: .ack, cause: .cumulativeAck, message: id, attempt: 1,
+                               node: .consumer(1), other: newest.raw)
+        #expect(EventLines.line(covered, mode: .atLeastOnce)
+            == "{\"t_us\":5,\"lane\":\"at-least-once\",\"event\":\"send\",\"packet\":\"ack\",\"message\":\"p1-7\",\"node\":\"consumer-2\",\"attempt\":1,\"covered_by\":\"p1-9\"}")
+        let crashed = SimEvent(atMicros: 6, kind: .dropped, hop: .ack, cause: .consumerCrash, message: id, attempt: 1, node: .consumer(1))
+        #expect(EventLines.line(crashed, mode: .atLeastOnce)?.hasSuffix(",\"attempt\":1,\"cause\":\"consumer_crash\"}") == true)
     }
 }

@@ -33,6 +33,12 @@ import Testing
         s.maxBacklog = 5_000
         s.overflow = .dropHead
         s.maxUnconfirmed = 300
+        s.profile = .sqs
+        s.ackDelayMicros = 3_000
+        s.ackEvery = 5
+        s.ackIntervalMicros = 250_000
+        s.cumulativeAcks = true
+        s.requeueOnDisconnect = true
         return s
     }
 
@@ -97,17 +103,34 @@ import Testing
     @Test func defaultsAreWrittenAsBefore() {
         let s = Settings()
         #expect(SettingsText.command(s) == "ackscope run --seed 1 --duration 60s")
-        #expect(SettingsText.json(s) == "{\"duration\":\"60s\",\"messages\":null,\"modes\":[" + Mode.classic.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
+        #expect(SettingsText.json(s) == "{\"profile\":null,\"duration\":\"60s\",\"messages\":null,\"modes\":[" + Mode.classic.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
             + "],\"producers\":1,\"rate\":50,\"consumers\":4,\"prefetch\":8,\"processing\":\"2ms\",\"latency\":\"500us..2ms\",\"loss\":\"1%\","
             + "\"duplication\":\"0%\",\"ack_timeout\":\"1s\",\"confirm_timeout\":\"1s\",\"max_deliveries\":10,\"durable\":true,\"dedup_window\":\"0s\","
             + "\"crash_every\":\"0s\",\"crash_for\":\"0s\",\"chaos\":false,\"keys\":8,\"drain\":true,\"max_backlog\":100000,"
-            + "\"overflow\":\"reject-publish\",\"max_unconfirmed\":4000}")
+            + "\"overflow\":\"reject-publish\",\"max_unconfirmed\":4000,\"ack_delay\":\"1ms\",\"ack_every\":1,\"ack_interval\":\"100ms\","
+            + "\"cumulative_acks\":false,\"requeue_on_disconnect\":false}")
         var c = s
         c.crashEveryMicros = 3_000_000
         c.crashForMicros = 2_000_000
         c.durable = false
         c.drain = false
         #expect(SettingsText.command(c) == "ackscope run --seed 1 --duration 60s --transient --crash-every 3s --crash-for 2s --no-drain")
+    }
+
+    @Test func explicitKnobsOverrideAProfile() throws {
+        let flags = try Self.parse(commandLine: "ackscope run --profile jetstream --ack-timeout 5s --requeue-on-disconnect")
+        let s = flags.settings
+        #expect(s.profile == .jetstream)
+        #expect(s.ackTimeoutMicros == 5_000_000 && s.requeueOnDisconnect)
+        #expect(s.dedupWindowMicros == 120_000_000 && s.prefetch == 1_000 && s.maxDeliveries == 0, "the rest is the profile's")
+        // The reproduce line names the profile and only what differs from it.
+        #expect(SettingsText.command(s) == "ackscope run --seed 1 --profile jetstream --duration 60s --ack-timeout 5s --requeue-on-disconnect")
+        // A scenario file says which profile it starts from.
+        let text = Scenario(title: "t", explanation: "e", settings: s, timeline: []).tomlText()
+        #expect(text.contains("\nprofile = \"jetstream\"\n"))
+        #expect(try ScenarioFile.parse(text: text, fileName: "p.toml").resolved().settings == s)
+        guard case .failure(let e) = Knob.profile.parse(flagText: "kafka") else { Issue.record("kafka parsed as a profile"); return }
+        #expect(e.message == "expected one of rabbitmq, jetstream, sqs")
     }
 
     @Test func flagLimitsSayTheOneWording() throws {

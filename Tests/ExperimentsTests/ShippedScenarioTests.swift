@@ -24,9 +24,44 @@ import Testing
     @Test func everyShippedScenarioIsCoveredHere() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
             .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
-        #expect(names == ["at-most-once-crash", "broker-crash-durable", "broker-crash-transient", "dedup-window",
+        #expect(names == ["ack-batching", "at-most-once-crash", "broker-crash-durable", "broker-crash-transient", "dedup-window",
                           "idempotent-not-ordered", "in-process-exactly-once", "lost-ack-duplicate", "partition-heal",
-                          "redelivery-order", "slow-consumer-storm", "window-of-doubt-traps"])
+                          "redelivery-order", "requeue-on-disconnect", "slow-consumer-storm", "window-of-doubt-traps"])
+    }
+
+    @Test func aCrashWithFiftyAcksUnsentMakesFiftyDuplicates() throws {
+        let s = try Self.run("ack-batching")
+        let l = Self.lanes(s)
+        #expect(l[.atLeastOnce]!.duplicateEffects == 50)
+        #expect(l[.effectivelyOnce]!.duplicatesSuppressed == 50 && l[.effectivelyOnce]!.duplicateEffects == 0)
+        #expect(l[.atMostOnce]!.duplicateEffects == 0 && l[.atMostOnce]!.lost == 0)
+        #expect(!s.anyFailed)
+    }
+
+    /// The requeue scenario as shipped, or JetStream's way: when the first duplicate
+    /// effect came, and the at-least-once lane's slowest first effect.
+    private func requeueStory(requeue: Bool) throws -> (firstDuplicate: Micros, latencyMax: Micros, duplicates: Int) {
+        let url = Self.folder.appendingPathComponent("requeue-on-disconnect.toml")
+        var scenario = try ScenarioFile.parse(text: try String(contentsOf: url, encoding: .utf8), fileName: url.path).resolved()
+        scenario.settings.requeueOnDisconnect = requeue
+        var sim = Timeline(settings: scenario.settings, actions: scenario.timeline, recording: EventFilter([.applied]))
+        let summary = sim.runToEnd()
+        let alo = try #require(sim.lanes.firstIndex { $0.mode == .atLeastOnce })
+        let again = sim.takeEvents().filter { $0.lane == alo && $0.event.count > 1 }
+        let first = try #require(again.first, "no duplicate effect")
+        return (first.event.atMicros, summary.lanes[alo].latencyMaxMicros, summary.lanes[alo].counters.duplicateEffects)
+    }
+
+    @Test func requeueOnDisconnectBringsTheDuplicatesAtOnceAndTheLatencyDown() throws {
+        let crash = Duration.seconds(5)
+        let ackTimeout = Duration.seconds(5)
+        let rabbit = try requeueStory(requeue: true)
+        let jetstream = try requeueStory(requeue: false)
+        #expect(rabbit.duplicates == jetstream.duplicates && rabbit.duplicates > 0, "the same crash, the same duplicates")
+        #expect(rabbit.firstDuplicate - crash < 100_000, "requeued at once: \(rabbit.firstDuplicate)")
+        #expect(jetstream.firstDuplicate - crash > ackTimeout - 1_000_000, "after the ack deadline: \(jetstream.firstDuplicate)")
+        #expect(rabbit.latencyMax < ackTimeout / 2)
+        #expect(jetstream.latencyMax > ackTimeout - 1_000_000)
     }
 
     @Test func idempotentCatchesTheDuplicateButNotTheStaleWrite() throws {
