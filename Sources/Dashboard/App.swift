@@ -269,7 +269,10 @@ public struct App: Sendable {
 
     private func crashWords(_ node: Node) -> String {
         switch node {
-        case .consumer: "Crashed \(node): what it held in memory is gone; the broker redelivers unacked messages after the ack timeout (not at-most-once)."
+        case .consumer:
+            settings.requeueOnDisconnect
+                ? "Crashed \(node): its memory and unsent acks are gone; the broker requeues its unacked messages at once."
+                : "Crashed \(node): its memory and unsent acks are gone; its unacked messages come back after the ack timeout."
         case .producer: "Crashed \(node): it stops publishing; its outbox of unconfirmed messages waits for the restart."
         case .broker: settings.durable ? "Crashed the durable broker: it keeps its messages and redelivers what was unacked." : "Crashed the transient broker: everything it held is gone."
         }

@@ -380,7 +380,7 @@ extension App {
         (".", "while paused: process exactly one event"),
         ("+ / -", "speed 0.1x to 1000x"),
         ("Tab / arrows", "select a node (producers, broker, consumers)"),
-        ("c", "crash / restart the selected node: in-memory work is lost"),
+        ("c", "crash / restart the selected node: memory and unsent acks lost"),
         ("p", "crash / restart a producer: its outbox waits, nothing published"),
         ("b", "crash / restart the broker: durable keeps, transient loses"),
         ("x", "partition / heal the selected node, both ways"),
