@@ -68,7 +68,7 @@ struct Narration {
         case .dropped where e.hop == .ack && mode.acksAfterProcessing && e.cause == .consumerCrash:
             // The seed's case: the effect is done, the ack had not left when the crash came.
             var text = id + "applied by \(who), but \(who) crashed before its ack left"
-            text += e.count > 0 ? "; redelivery due " + Format.seconds(e.count) : "; requeued at once"
+            if e.again { text += "; requeued at once" } else if e.count > 0 { text += "; redelivery due " + Format.seconds(e.count) }
             return (.ackDropped, text)
         case .dropped where e.hop == .ack && mode.acksAfterProcessing:
             var text = id + "ack from \(who) dropped (\(dropWords(e)))"
@@ -103,8 +103,10 @@ struct Narration {
             return e.again ? "\(who) crashed after the ack (auto-ack) and before the effect"
                            : "\(who) crashed before the effect; not acked yet, so the broker still has it"
         }
-        return e.again ? "\(who) crashed after the effect; the broker had forgotten it already"
-                       : "\(who) crashed after the effect, before the ack; redelivery due " + Format.seconds(e.count)
+        if e.again { return "\(who) crashed after the effect; the broker had forgotten it already" }
+        let base = "\(who) crashed after the effect, before the ack"
+        if e.count > 0 { return base + "; redelivery due " + Format.seconds(e.count) }
+        return settings.requeueOnDisconnect ? base + "; requeued at once" : base
     }
 
     /// How the last copy of a message went.
@@ -120,7 +122,7 @@ struct Narration {
         case .brokerCrash: return "the transient broker crashed with it in memory"
         case .backlogFull: return "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish"
         case .dropHead: return "the broker's backlog was full and it dropped the oldest ready message (drop-head)"
-        case .cumulativeAck: return "a cumulative ack from \(who) covered a delivery that never reached it"
+        case .cumulativeAck: return "a cumulative ack had covered a delivery of it that never reached its consumer"
         default: return "its last copy was removed"
         }
     }

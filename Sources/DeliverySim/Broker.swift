@@ -79,17 +79,21 @@ struct Broker {
     private var dedupTimerArmed = false
     /// In-process: every id ever stored (the store is keyed by message id).
     private var storedIDs: IdempotencyRecord?
-    /// Cumulative acks: per consumer, the deliveries sent on its current connection, oldest
-    /// first (ids settled another way are skipped when reached).
-    private var sentOnConnection: [Deque<UInt64>]
+    /// Cumulative acks: per consumer, its deliveries and the connection each was sent on,
+    /// oldest first (ids settled another way are skipped when reached).
+    private var sentOnConnection: [Deque<(id: UInt64, connection: UInt32)>]
+    /// Per consumer, which connection it is on (a disconnect starts the next one).
+    private var connection: [UInt32]
 
     init(consumers: Int, producers: Int, settings s: Settings, keyedStore: Bool) {
         durable = s.durable
         maxDeliveries = s.maxDeliveries
         maxBacklog = s.maxBacklog
         overflow = s.overflow
-        cumulativeAcks = s.cumulativeAcks
-        sentOnConnection = Array(repeating: [], count: s.cumulativeAcks ? consumers : 0)
+        // In-process, the effect and the ack are one step: nothing to cover.
+        cumulativeAcks = s.cumulativeAcks && !keyedStore
+        sentOnConnection = Array(repeating: [], count: cumulativeAcks ? consumers : 0)
+        connection = Array(repeating: 0, count: consumers)
         outstanding = Array(repeating: 0, count: consumers)
         connected = Array(repeating: true, count: consumers)
         storedIDs = keyedStore ? IdempotencyRecord(producers: producers) : nil
@@ -160,7 +164,7 @@ struct Broker {
         deliveries.insert(id, Delivery(msg: m, consumer: Int32(c), holdsCopy: holdsCopy, deadlineMicros: deadline ?? .max))
         outstanding[c] += 1
         if holdsCopy { unackedCount += 1 }
-        if cumulativeAcks { sentOnConnection[c].append(id) }
+        if cumulativeAcks { sentOnConnection[c].append((id, connection[c])) }
         var arm: Micros? = nil
         if let deadline { deadlines.append((deadline, id)) }
         if let deadline, !deadlineTimerArmed {
@@ -192,15 +196,25 @@ struct Broker {
 
     /// A cumulative ack of `deliveryID` from consumer `c` arrived: settles it and every
     /// earlier delivery still open on the same connection, oldest first, into `settled`.
-    mutating func settleCumulative(_ deliveryID: UInt64, consumer c: Int, into settled: inout [Delivery]) {
-        guard up else { return }
-        while let first = sentOnConnection[c].first, first <= deliveryID {
+    ///
+    /// An ack speaks for its own connection only: one already on the wire when its consumer
+    /// crashed still covers what that connection received, and a later connection's ack
+    /// never covers an earlier one's deliveries (those wait for their deadlines).
+    mutating func settleCumulative(_ deliveryID: UInt64, consumer c: Int, into settled: inout [(id: UInt64, delivery: Delivery)]) {
+        guard up, cumulativeAcks else { return }
+        var covered: [(id: UInt64, connection: UInt32)] = []
+        while let first = sentOnConnection[c].first, first.id <= deliveryID {
             sentOnConnection[c].removeFirst()
-            if first != deliveryID, let d = settle(first) { settled.append(d) }
+            covered.append(first)
         }
-        // Last, and also when it was sent on an earlier connection (an ack that was already
-        // on the wire when its consumer crashed).
-        if let d = settle(deliveryID) { settled.append(d) }
+        // Already covered by a later ack when its own entry is gone: nothing more to do.
+        guard let own = covered.last, own.id == deliveryID else {
+            if let d = settle(deliveryID) { settled.append((deliveryID, d)) }
+            return
+        }
+        for entry in covered where entry.connection == own.connection {
+            if let d = settle(entry.id) { settled.append((entry.id, d)) }
+        }
     }
 
     /// The deadline timer fired: the next delivery whose deadline has passed by `now`, and
@@ -228,7 +242,7 @@ struct Broker {
     mutating func disconnect(_ c: Int) {
         connected[c] = false
         // A later connection's acks do not speak for this one's deliveries.
-        if cumulativeAcks { sentOnConnection[c].removeAll() }
+        connection[c] &+= 1
     }
 
     /// Requeue on disconnect: consumer `c`'s connection closed, so its deliveries go back

@@ -93,8 +93,8 @@ public enum Finding: Sendable, Equatable {
     case redelivered(Int)
     case lost(Int)
     case transientBrokerCrashed(lost: Int)
-    /// Acks were cumulative and a delivery was dropped on its way to a consumer.
-    case cumulativeAckOverDroppedDelivery(lost: Int)
+    /// Cumulative acks covered deliveries the network had dropped on their way: lost.
+    case lostToCumulativeAck(Int)
     case backlogOverflowed(discarded: Int, overflow: Overflow, lost: Int)
     case finalState(staleKeys: Int, outOfOrder: Int)
 }
@@ -161,8 +161,9 @@ extension Lane {
         if transientBrokerCrashed {
             return Check(name: "no_loss", status: .notInForce, finding: .transientBrokerCrashed(lost: counters.lost))
         }
-        if cumulativeAckOverDroppedDelivery {
-            return Check(name: "no_loss", status: .notInForce, finding: .cumulativeAckOverDroppedDelivery(lost: counters.lost))
+        // Losses a cumulative ack caused void the promise; any other loss still fails it.
+        if lostToCumulativeAck > 0 && counters.lost == lostToCumulativeAck {
+            return Check(name: "no_loss", status: .notInForce, finding: .lostToCumulativeAck(lostToCumulativeAck))
         }
         if counters.discarded > 0 {
             return Check(name: "no_loss", status: .notInForce,

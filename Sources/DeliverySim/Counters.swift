@@ -10,14 +10,14 @@ public struct Counters: Equatable, Sendable {
     public var inFlight = 0
     /// Delivered, ack not yet seen by the broker: the window of doubt (gauge).
     public var unacked = 0
-    /// Acks written by consumers and not sent yet (gauge): part of the window of doubt, and
-    /// what a consumer crash now turns into redeliveries.
+    /// Acks written by consumers and not sent yet (gauge): the broker still counts their
+    /// deliveries as unacked; a consumer crash now turns them into redeliveries.
     public var acksPending = 0
     /// Deliveries sent, redeliveries included.
     public var delivered = 0
     /// Deliveries of a message delivered before.
     public var redelivered = 0
-    /// Deliveries the broker saw acked (a cumulative ack counts each delivery it covers).
+    /// Acks the broker received (a cumulative ack counts each open delivery it covers).
     public var acked = 0
     /// Effects applied.
     public var processed = 0
@@ -63,6 +63,8 @@ struct Track {
     var deadLettered = false
     /// The broker's overflow policy refused or dropped a copy of it.
     var discarded = false
+    /// A cumulative ack covered one of its deliveries (it may never have reached anyone).
+    var covered = false
 }
 
 struct Tracker {
@@ -72,6 +74,8 @@ struct Tracker {
     var deadLettered = 0
     var discarded = 0
     var lost = 0
+    /// Of `lost`: messages a cumulative ack had covered.
+    var lostToCumulativeAck = 0
 
     /// Messages with a copy somewhere and no effect yet.
     var pending: Int { produced - effected - deadLettered - discarded - lost }
@@ -110,6 +114,10 @@ struct Tracker {
         if t.deadLettered { deadLettered += 1; return .deadLettered }
         if t.discarded { discarded += 1; return .discarded }
         lost += 1
+        if t.covered {
+            lostToCumulativeAck += 1
+            return .lostCovered
+        }
         return .lost
     }
 
@@ -135,11 +143,16 @@ struct Tracker {
         live.update(id.raw) { $0.deadLettered = true }
     }
 
+    mutating func markCovered(_ id: MessageID) {
+        live.update(id.raw) { $0.covered = true }
+    }
+
     mutating func markDiscarded(_ id: MessageID) {
         live.update(id.raw) { $0.discarded = true }
     }
 
-    enum Fate { case effected, deadLettered, discarded, lost }
+    /// `lostCovered`: lost, and a cumulative ack had covered one of its deliveries.
+    enum Fate { case effected, deadLettered, discarded, lost, lostCovered }
 }
 
 /// The idempotency record of the effectively-once sink: which message ids have been applied.

@@ -110,10 +110,11 @@ public struct SimEvent: Equatable, Sendable {
     public var attempt: Int32 = 0
     /// The producer or consumer at the far end of the link (or the consumer that applied).
     public var node: Node?
-    /// A delivery that consumers had received before; an ack already sent (trap).
+    /// A delivery that consumers had received before; an ack already sent (trap); an ack
+    /// lost in a crash whose delivery the broker requeued at once.
     public var again = false
-    /// `applied`: effects so far; `dropped` ack: when the broker will redeliver (µs), or 0
-    /// when it will not wait (requeued at once, or the delivery is settled already).
+    /// `applied`: effects so far; `dropped` ack: when the broker will redeliver (µs; 0 when
+    /// unknown or requeued, which `again` says).
     public var count: Int64 = 0
     /// `applied` out of order: the newer sequence already applied for the key.
     public var other: UInt64 = 0

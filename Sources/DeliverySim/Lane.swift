@@ -30,9 +30,9 @@ public struct Lane: Sendable {
     public internal(set) var transientBrokerCrashed = false
     /// Set when duplication was ever on: at-most-once's no-duplicate promise was not in force.
     public internal(set) var duplicationEverOn = false
-    /// Set when a delivery was dropped on its way to a consumer while acks were cumulative:
-    /// a later ack may cover it, so the no-loss promise was not in force.
-    public internal(set) var cumulativeAckOverDroppedDelivery = false
+    /// Messages lost after a cumulative ack covered a delivery of theirs that never reached
+    /// its consumer (the network dropped it): the no-loss promise was not in force for them.
+    public var lostToCumulativeAck: Int { tracker.lostToCumulativeAck }
     /// Which event kinds to record for readers (`takeEvents()`); nothing by default.
     public var recording: EventFilter = .nothing
     /// Recorded events not yet taken, oldest first.
@@ -255,7 +255,6 @@ public struct Lane: Sendable {
     }
 
     private mutating func dropped(_ packet: Packet, link: Int, cause: SimEvent.Cause) {
-        if packet.kind == .deliver && settings.cumulativeAcks { cumulativeAckOverDroppedDelivery = true }
         guard recording.wants(.dropped) else { return }
         var e = packetEvent(.dropped, packet, link: link, cause: cause)
         if packet.kind == .ack { e.count = broker.deadline(of: packet.deliveryID) ?? 0 }
@@ -380,14 +379,15 @@ public struct Lane: Sendable {
             dispatch()
         case .ack, .credit:
             if settings.cumulativeAcks {
-                var settled: [Delivery] = []
+                var settled: [(id: UInt64, delivery: Delivery)] = []
                 broker.settleCumulative(packet.deliveryID, consumer: link - producers.count, into: &settled)
-                for d in settled {
+                for (id, d) in settled {
                     if packet.kind == .ack { tally.acked += 1 }
                     // Covered without being acked itself: if it never reached its consumer,
                     // this was its last copy, and the message is lost.
-                    let cause: SimEvent.Cause = d.msg.ref.id == packet.msg.id ? .none : .cumulativeAck
-                    if d.holdsCopy { removeCopy(d.msg.ref.id, cause, .broker, attempt: d.msg.deliveryCount) }
+                    guard d.holdsCopy else { continue }
+                    if id != packet.deliveryID { tracker.markCovered(d.msg.ref.id) }
+                    removeCopy(d.msg.ref.id, .none, .broker, attempt: d.msg.deliveryCount)
                 }
                 if !settled.isEmpty { dispatch() }
             } else {
@@ -530,7 +530,7 @@ public struct Lane: Sendable {
             if recording.wants(.trapFired) {
                 recorded.append(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: id, attempt: item.deliveryCount,
                               node: .consumer(c), again: mode.consumersInProcess || !mode.acksAfterProcessing,
-                              count: broker.deadline(of: item.deliveryID) ?? 0))
+                              count: settings.requeueOnDisconnect && broker.up ? 0 : broker.deadline(of: item.deliveryID) ?? 0))
             }
             crashConsumer(c)
             return
@@ -560,7 +560,7 @@ public struct Lane: Sendable {
         if s.ackEvery > 0 && n >= s.ackEvery {
             armFlush(c, at: now + s.ackDelayMicros)
         } else if n == 1 {
-            armFlush(c, at: now + max(s.ackIntervalMicros, s.ackDelayMicros))
+            armFlush(c, at: now + s.ackIntervalMicros + s.ackDelayMicros)
         }
     }
 
@@ -604,7 +604,8 @@ public struct Lane: Sendable {
         if recording.wants(.dropped) {
             for item in consumers[c].replies {
                 var e = packetEvent(.dropped, replyPacket(item), link: producers.count + c, cause: .consumerCrash)
-                if mode.acksAfterProcessing && !settings.requeueOnDisconnect { e.count = broker.deadline(of: item.deliveryID) ?? 0 }
+                // Requeued at once (`again`), or when the broker will redeliver it.
+                if settings.requeueOnDisconnect && broker.up { e.again = true } else { e.count = broker.deadline(of: item.deliveryID) ?? 0 }
                 recorded.append(e)
             }
         }
@@ -661,10 +662,15 @@ public struct Lane: Sendable {
     }
 
     private mutating func fateReached(_ fate: Tracker.Fate, _ id: MessageID, _ cause: SimEvent.Cause, _ node: Node, attempt: Int32 = 0) {
+        var cause = cause
         let kind: SimEvent.Kind
         switch fate {
         case .effected: return
         case .lost: kind = .lost
+        case .lostCovered:
+            // However its last copy went, a cumulative ack had covered a delivery of it.
+            kind = .lost
+            cause = .cumulativeAck
         case .deadLettered: kind = .deadLettered
         case .discarded: kind = .discarded
         }

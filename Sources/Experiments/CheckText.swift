@@ -26,8 +26,8 @@ extension Finding {
         case .redelivered(let n): "\(n) redelivered"
         case .lost(let n): "\(n) lost"
         case .transientBrokerCrashed(let lost): "a transient broker crashed (\(lost) lost)"
-        case .cumulativeAckOverDroppedDelivery(let lost):
-            "acks were cumulative and a delivery was dropped on the wire, so a later ack could cover it (\(lost) lost)"
+        case .lostToCumulativeAck(let lost):
+            "\(lost) lost: a cumulative ack covered a delivery the network had dropped"
         case .backlogOverflowed(let discarded, let overflow, let lost):
             "the broker's backlog overflowed and it discarded \(discarded) (\(overflow.rawValue)); \(lost) lost"
         case .finalState(let stale, let outOfOrder): "\(stale) keys end with a stale value, \(outOfOrder) out-of-order writes"

@@ -5,8 +5,8 @@ import DeliverySim
 /// Field names and values are a promise to people's scripts: `t_us`, `lane`, `event`
 /// (send, drop, arrive, apply, suppress, lost, dead_letter, discarded), `packet`,
 /// `message`, `node`, `delivery`; later additions (`attempt`; `cause` of a drop: wire,
-/// partition, consumer_crash; `covered_by` of an ack a cumulative one covered) only add
-/// fields.
+/// partition, consumer_crash, and of a fate: how its last copy went; `covered_by` of an
+/// ack a cumulative one covered) only add fields.
 public enum EventLines {
     /// The kinds `--events` writes (faults and traps are not message events).
     public static let filter = EventFilter([
@@ -50,7 +50,37 @@ public enum EventLines {
         // A drop says where it fell; an ack that a cumulative one covered names that one
         // (it never went on the wire itself).
         if e.kind == .dropped { s += ",\"cause\":\"\(dropCause(e.cause))\"" }
+        if isFate, e.cause != .none { s += ",\"cause\":\"\(e.cause.name)\"" }
         if e.kind == .acked && e.cause == .cumulativeAck { s += ",\"covered_by\":\"\(MessageID(raw: e.other))\"" }
         return s + "}"
+    }
+}
+
+extension SimEvent.Cause {
+    /// The cause as `--events` writes it: snake case of its name.
+    public var name: String {
+        switch self {
+        case .none: ""
+        case .wire: "wire"
+        case .partition: "partition"
+        case .brokerDown: "broker_down"
+        case .consumerDown: "consumer_down"
+        case .consumerCrash: "consumer_crash"
+        case .brokerCrash: "broker_crash"
+        case .autoAck: "auto_ack"
+        case .publishLost: "publish_lost"
+        case .backlogFull: "backlog_full"
+        case .dropHead: "drop_head"
+        case .dedupWindow: "dedup_window"
+        case .idempotencyRecord: "idempotency_record"
+        case .storeKey: "store_key"
+        case .confirmTimeout: "confirm_timeout"
+        case .restart: "restart"
+        case .trapAfterEffect: "trap_after_effect"
+        case .trapAfterAck: "trap_after_ack"
+        case .rolledBack: "rolled_back"
+        case .cumulativeAck: "cumulative_ack"
+        case .requeued: "requeued"
+        }
     }
 }

@@ -55,7 +55,12 @@ public struct MemoryBudget: Sendable {
 
     /// A knob as a user writes it on the command line: `--prefetch 8`.
     static func flag(_ k: Knob, _ s: Settings) -> String {
-        "--\(k.flag) " + (k.get(s).map(k.commandText) ?? "")
+        let text = "--\(k.flag) " + (k.get(s).map(k.commandText) ?? "")
+        // A value the profile set, not the user: say where it came from.
+        guard let profile = s.profile else { return text }
+        var profiled = Settings()
+        profile.apply(to: &profiled)
+        return k.get(profiled) == k.get(s) && k.get(Settings()) != k.get(s) ? text + ", set by --profile \(profile.rawValue)" : text
     }
 
     /// A one-line reason to refuse the workload, or nil when it fits.

@@ -114,11 +114,43 @@ import Testing
         #expect(redelivered(cumulative: true) < redelivered(cumulative: false))
     }
 
+    @Test func aCumulativeAckOnTheWireWhenItsConsumerCrashesStillCoversItsBatch() {
+        // The batch leaves, and the consumer crashes while its ack is on the wire: the ack
+        // still speaks for every delivery of that connection, as individual acks would.
+        func duplicates(cumulative: Bool) -> (Int, Int) {
+            var s = batchWorld(ackEvery: 0, cumulative: cumulative)
+            s.modes = [.atLeastOnce]
+            s.ackIntervalMicros = 50_000
+            s.ackDelayMicros = 0
+            var sim = Timeline(settings: s, actions: [], checkEveryEvent: true)
+            var t: Micros = 0, seen = 0
+            while t < Duration.seconds(1) {
+                t += 100
+                sim.advance(to: t)
+                let pending = sim.lanes[0].counters.acksPending
+                if seen > 0 && pending == 0 { break }  // the batch just left
+                seen = max(seen, pending)
+            }
+            #expect(sim.lanes[0].counters.inFlight > 0, "the batch is on the wire")
+            _ = sim.apply(.crash(.consumer(0)), origin: .key)
+            sim.advance(to: t + 50_000)
+            _ = sim.apply(.restart(.consumer(0)), origin: .key)
+            _ = sim.runToEnd()
+            #expect(sim.lanes[0].violation == nil)
+            return (seen, sim.lanes[0].counters.duplicateEffects)
+        }
+        let (batch, individual) = duplicates(cumulative: false)
+        let (_, cumulative) = duplicates(cumulative: true)
+        #expect(batch > 1)
+        #expect(individual == 0 && cumulative == 0)
+    }
+
     @Test func aCumulativeAckOverADroppedDeliveryVoidsTheNoLossPromise() {
         var s = batchWorld(ackEvery: 10, cumulative: true)
         s.lossPerMillion = 50_000
         let lanes = run(s)
         let alo = lanes[.atLeastOnce]!
+        #expect(alo.counters.lost > 0)
         #expect(check(alo, "no_loss") == .notInForce)
         // The same world with individual acks keeps the promise.
         s.cumulativeAcks = false
