@@ -579,8 +579,13 @@ public struct Lane: Sendable {
     /// for the newest (it covers the others; they are recorded as acked with it).
     private mutating func flushReplies(_ c: Int) {
         consumers[c].flushAt = nil
-        let batch = consumers[c].replies
-        consumers[c].replies.removeAll(keepingCapacity: true)
+        // Taken out and given back emptied: one buffer per consumer, never copied.
+        var batch: Deque<Inbound> = []
+        swap(&batch, &consumers[c].replies)
+        defer {
+            batch.removeAll(keepingCapacity: true)
+            swap(&batch, &consumers[c].replies)
+        }
         guard let newest = batch.last else { return }
         if settings.cumulativeAcks {
             let sent = replyPacket(newest).kind.sentKind(attempt: newest.deliveryCount)
