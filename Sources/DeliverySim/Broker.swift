@@ -224,12 +224,20 @@ struct Broker {
         while let (due, id) = deadlines.first, due <= now {
             deadlines.removeFirst()
             guard let d = settle(id) else { continue }
-            guard d.holdsCopy else { return .releaseSlot }
-            if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries { return .deadLetter(d.msg) }
-            ready.append(d.msg)
-            return .redeliver(d.msg)
+            let action = takenBack(d)
+            if case .redeliver(let m) = action { ready.append(m) }
+            return action
         }
         return nil
+    }
+
+    /// What becomes of a delivery the broker took back (the caller puts a `.redeliver` one
+    /// into ready): another delivery, or given up at max deliveries; an at-most-once slot
+    /// is only freed.
+    private func takenBack(_ d: Delivery) -> AckDeadlineAction {
+        guard d.holdsCopy else { return .releaseSlot }
+        if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries { return .deadLetter(d.msg) }
+        return .redeliver(d.msg)
     }
 
     /// When the deadline timer must fire next, if it must be armed now.
@@ -245,10 +253,11 @@ struct Broker {
         connection[c] &+= 1
     }
 
-    /// Requeue on disconnect: consumer `c`'s connection closed, so its deliveries go back
-    /// to the front of the ready queue at once, in delivery order, flagged as delivered
-    /// before; one that reached max deliveries is given up instead. At-most-once slots are
-    /// freed. Returns what became of each.
+    /// Consumer `c`'s connection closed and the broker takes its deliveries back at once:
+    /// requeue on disconnect (RabbitMQ), or an in-process consumer's uncommitted work
+    /// rolling back. They go to the front of the ready queue, in delivery order, flagged as
+    /// delivered before; one that reached max deliveries is given up instead. Returns what
+    /// became of each.
     mutating func requeue(consumer c: Int) -> [AckDeadlineAction] {
         var mine: [UInt64] = []
         deliveries.forEach { id, d in if Int(d.consumer) == c { mine.append(id) } }
@@ -257,34 +266,14 @@ struct Broker {
         var out: [AckDeadlineAction] = []
         for id in mine {
             guard let d = settle(id) else { continue }
-            if !d.holdsCopy {
-                out.append(.releaseSlot)
-            } else if maxDeliveries > 0 && Int(d.msg.deliveryCount) >= maxDeliveries {
-                out.append(.deadLetter(d.msg))
-            } else {
-                back.append(d.msg)
-                out.append(.redeliver(d.msg))
-            }
+            let action = takenBack(d)
+            if case .redeliver(let m) = action { back.append(m) }
+            out.append(action)
         }
         ready.insert(contentsOf: back, at: 0)
         return out
     }
     mutating func connect(_ c: Int) { connected[c] = up }
-
-    /// In-process: a consumer's uncommitted deliveries roll back to the front of the ready
-    /// queue at once (the broker is the same process and knows nothing was committed).
-    mutating func rollBack(consumer c: Int) -> [StoredMsg] {
-        var back: [(UInt64, StoredMsg)] = []
-        deliveries.forEach { id, d in if Int(d.consumer) == c && d.holdsCopy { back.append((id, d.msg)) } }
-        back.sort { $0.0 < $1.0 }
-        for (id, _) in back {
-            deliveries.removeValue(forKey: id)
-            outstanding[c] -= 1
-            unackedCount -= 1
-        }
-        ready.insert(contentsOf: back.map(\.1), at: 0)
-        return back.map(\.1)
-    }
 
     /// The broker process dies. A transient broker loses everything it held: returned, so
     /// the lane can account for each copy.

@@ -92,12 +92,8 @@ public struct SimEvent: Equatable, Sendable {
         /// Crash-after-effect and crash-after-ack traps.
         case trapAfterEffect
         case trapAfterAck
-        /// A crash of the in-process consumer rolled back its uncommitted deliveries.
-        case rolledBack
         /// A cumulative ack covered a delivery that never reached its consumer.
         case cumulativeAck
-        /// The broker requeued the deliveries of a consumer whose connection closed.
-        case requeued
     }
 
     public var atMicros: Micros

@@ -100,21 +100,13 @@ extension Lane {
         consumers[c].up = false
         dropMemory(c)
         // The connection closes, so the broker stops sending to it; what it had delivered
-        // stays unacked until the ack deadline (the broker cannot know what was done).
-        // In-process, the broker is the same process and knows nothing was committed: the
-        // deliveries roll back to ready at once.
+        // stays unacked until the ack deadline (the broker cannot know what was done),
+        // unless it requeues on disconnect (RabbitMQ). In-process, the broker is the same
+        // process and knows nothing was committed: the deliveries roll back at once.
         broker.disconnect(c)
-        if mode.consumersInProcess {
-            _ = broker.rollBack(consumer: c)
-            dispatch()
-        } else if settings.requeueOnDisconnect {
-            // The broker sees the connection close and requeues what it had delivered on
-            // it at once (RabbitMQ), flagged as delivered before.
+        if mode.consumersInProcess || settings.requeueOnDisconnect {
             for action in broker.requeue(consumer: c) {
-                if case .deadLetter(let m) = action {
-                    tracker.markDeadLettered(m.ref.id)
-                    removeCopy(m.ref.id, .requeued, .broker, attempt: m.deliveryCount)
-                }
+                if case .deadLetter(let m) = action { deadLetter(m) }
             }
             dispatch()
         }

@@ -440,13 +440,16 @@ public struct Lane: Sendable {
 
     private mutating func ackDeadlinesDue() {
         while let action = broker.nextPassedDeadline(now: now) {
-            if case .deadLetter(let m) = action {
-                tracker.markDeadLettered(m.ref.id)
-                removeCopy(m.ref.id, .none, .broker, attempt: m.deliveryCount)
-            }
+            if case .deadLetter(let m) = action { deadLetter(m) }
         }
         if let at = broker.rearmDeadlineTimer() { queue.push(time: at, kind: .ackDeadlines, link: 0, packet: Self.noPacket) }
         dispatch()
+    }
+
+    /// The broker gave up on `m` at max deliveries.
+    mutating func deadLetter(_ m: StoredMsg) {
+        tracker.markDeadLettered(m.ref.id)
+        removeCopy(m.ref.id, .none, .broker, attempt: m.deliveryCount)
     }
 
     // MARK: - Clients
@@ -588,10 +591,10 @@ public struct Lane: Sendable {
         }
         guard let newest = batch.last else { return }
         if settings.cumulativeAcks {
-            let sent = replyPacket(newest).kind.sentKind(attempt: newest.deliveryCount)
-            if recording.wants(sent) {
+            // Batches hold acks only (an at-most-once credit leaves at once).
+            if recording.wants(.acked) {
                 for item in batch.dropLast() {
-                    var e = packetEvent(sent, replyPacket(item), link: producers.count + c, cause: .cumulativeAck)
+                    var e = packetEvent(.acked, replyPacket(item), link: producers.count + c, cause: .cumulativeAck)
                     e.other = newest.msg.id.raw
                     recorded.append(e)
                 }

@@ -14,14 +14,6 @@ public enum EventLines {
         .applied, .suppressed, .lost, .deadLettered, .discarded,
     ])
 
-    static func dropCause(_ c: SimEvent.Cause) -> String {
-        switch c {
-        case .partition: "partition"
-        case .consumerCrash: "consumer_crash"
-        default: "wire"
-        }
-    }
-
     /// The event as one JSON object, fields in a fixed order; nil for a kind not exported.
     public static func line(_ e: SimEvent, mode: Mode) -> String? {
         let name: String
@@ -49,8 +41,7 @@ public enum EventLines {
         if e.attempt > 0 { s += ",\"attempt\":\(e.attempt)" }
         // A drop says where it fell; an ack that a cumulative one covered names that one
         // (it never went on the wire itself).
-        if e.kind == .dropped { s += ",\"cause\":\"\(dropCause(e.cause))\"" }
-        if isFate, e.cause != .none { s += ",\"cause\":\"\(e.cause.name)\"" }
+        if (e.kind == .dropped || isFate) && e.cause != .none { s += ",\"cause\":\"\(e.cause.name)\"" }
         if e.kind == .acked && e.cause == .cumulativeAck { s += ",\"covered_by\":\"\(MessageID(raw: e.other))\"" }
         return s + "}"
     }
@@ -78,9 +69,7 @@ extension SimEvent.Cause {
         case .restart: "restart"
         case .trapAfterEffect: "trap_after_effect"
         case .trapAfterAck: "trap_after_ack"
-        case .rolledBack: "rolled_back"
         case .cumulativeAck: "cumulative_ack"
-        case .requeued: "requeued"
         }
     }
 }
