@@ -39,6 +39,21 @@ public struct App: Sendable {
     private var lastCounters: [Counters]
     /// Fractional virtual time carried between frames so slow speeds still advance.
     private var carryMicros: Double = 0
+    /// Every lane's recent message histories: what the story view tells.
+    public private(set) var book: StoryBook
+    /// The message being followed, if any: its story takes the place of the lanes.
+    public private(set) var story: StoryFocus?
+    /// A message id being typed after `/`, if any.
+    public private(set) var typedID: String?
+
+    /// The story view: which message, and which lane's diagram (nil: the lanes side by side).
+    public struct StoryFocus: Equatable, Sendable {
+        public var message: MessageID
+        /// Index into `shownLanes` (the digit pressed, less one).
+        public var lane: Int?
+        /// Rows scrolled past at the top.
+        public var scroll = 0
+    }
 
     public static let speeds: [Double] = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
     public static let lossSteps: [Int32] = [0, 10_000, 50_000, 200_000]
@@ -55,6 +70,8 @@ public struct App: Sendable {
         public var words: String
         /// For a line that stands for several events of one kind: how many.
         public var summaryCount: Int? = nil
+        /// The message it is about, if one (`f` and `[`/`]` open its story).
+        public var message: MessageID? = nil
 
         static func summary(modes: [Mode], kind: LogKind, count: Int, at: Micros, unicode: Bool) -> LogLine {
             LogLine(modes: modes, atMicros: at, kind: kind, words: (unicode ? "…" : "...") + " and \(count) more \(kind.plural)",
@@ -107,10 +124,12 @@ public struct App: Sendable {
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
+        book = StoryBook(lanes: settings.modes.count)
     }
 
+    /// The world records every event: the log reads the notable ones, the book keeps them all.
     private static func world(_ settings: Settings, _ script: Script?) -> Timeline {
-        Timeline(settings: settings, actions: script?.actions ?? [], recording: logFilter)
+        Timeline(settings: settings, actions: script?.actions ?? [], recording: StoryBook.filter)
     }
 
     // MARK: - Nodes and lanes
@@ -160,6 +179,11 @@ public struct App: Sendable {
             }
             return nil
         }
+        if typedID != nil {
+            typeID(key)
+            return nil
+        }
+        if storyKey(key) { return nil }
         switch key {
         case .character("q"): return .quit
         case .character("?"): showHelp = true
@@ -197,6 +221,7 @@ public struct App: Sendable {
         case .character("D"): arm(.crashAfterAck, selectedNode)
         case .character("m"):
             laneFilter = (laneFilter + 1) % laneChoices.count
+            story?.lane = nil
             status = "Showing " + shownLanes.map { sim.lanes[$0].mode.rawValue }.joined(separator: ", ") + "."
         case .character("t"):
             themeIndex = (themeIndex + 1) % themeNames.count
@@ -338,8 +363,114 @@ public struct App: Sendable {
         carryMicros = 0
         log.removeAll()
         linesThisSecond.removeAll()
+        book.removeAll()
+        story = nil
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
         status = "Restarted with seed \(seed)."
+    }
+
+    // MARK: - Following a message
+
+    /// The keys of the story view; false for a key it leaves to the dashboard (the fault
+    /// keys go on working while a story is open, and the story follows what they cause).
+    private mutating func storyKey(_ key: Key) -> Bool {
+        switch key {
+        case .character("f"): followNewest()
+        case .character("["): stepNotable(older: true)
+        case .character("]"): stepNotable(older: false)
+        case .character("/"):
+            typedID = ""
+            status = Self.typingPrompt("")
+        case .escape where story != nil:
+            story = nil
+            status = "Back to the lanes."
+        case .character(let ch) where story != nil && ch.isWholeNumber:
+            let n = ch.wholeNumberValue ?? 0
+            if n == 0 || story?.lane == n - 1 {
+                story?.lane = nil
+                status = "The lanes side by side."
+            } else if n <= shownLanes.count {
+                story?.lane = n - 1
+                status = "The \(sim.lanes[shownLanes[n - 1]].mode.rawValue) lane's diagram; press \(n) again for the lanes side by side."
+            } else {
+                status = "\(shownLanes.count) lanes are shown: 1 to \(shownLanes.count) (m shows others)."
+            }
+            story?.scroll = 0
+        case .up where story != nil: story!.scroll = max(0, story!.scroll - 1)
+        case .down where story != nil: story!.scroll += 1
+        default: return false
+        }
+        return true
+    }
+
+    /// The messages of the log's lines, oldest first, each once (its newest line counts).
+    public var notableMessages: [MessageID] {
+        var seen = Set<MessageID>()
+        var out: [MessageID] = []
+        for line in log.reversed() {
+            if let m = line.message, seen.insert(m).inserted { out.append(m) }
+        }
+        return out.reversed()
+    }
+
+    private mutating func follow(_ id: MessageID, why: String) {
+        let lane = story?.lane
+        story = StoryFocus(message: id, lane: lane)
+        status = "Following \(id)" + why + ". [ ] older/newer, / an id, 1-\(shownLanes.count) a lane, Esc back."
+    }
+
+    private mutating func followNewest() {
+        guard let id = notableMessages.last else {
+            status = "Nothing notable to follow yet: wait for a duplicate or a loss, or type an id after /."
+            return
+        }
+        follow(id, why: ", the newest notable message")
+    }
+
+    private mutating func stepNotable(older: Bool) {
+        let list = notableMessages
+        guard !list.isEmpty else {
+            status = "Nothing notable to follow yet: wait for a duplicate or a loss, or type an id after /."
+            return
+        }
+        guard let current = story?.message, let k = list.lastIndex(of: current) else {
+            follow(list[list.count - 1], why: ", the newest notable message")
+            return
+        }
+        let next = older ? k - 1 : k + 1
+        guard list.indices.contains(next) else {
+            status = older ? "No older notable message in the log." : "No newer notable message in the log."
+            return
+        }
+        follow(list[next], why: " (\(next + 1) of \(list.count) in the log)")
+    }
+
+    static func typingPrompt(_ text: String) -> String {
+        "Follow message: " + text + "_   (an id such as p1-42; Enter opens, Esc cancels)"
+    }
+
+    private mutating func typeID(_ key: Key) {
+        switch key {
+        case .escape:
+            typedID = nil
+            status = story == nil ? "Running." : "Still following \(story!.message)."
+        case .enter:
+            let text = typedID ?? ""
+            typedID = nil
+            if let id = MessageID.parse(text), id.producer < settings.producers {
+                follow(id, why: "")
+            } else {
+                status = "'\(text)' is not a message of this run: ids are p1-1 to p\(settings.producers)-N, as the log names them."
+            }
+        case .backspace:
+            if typedID?.isEmpty == false { typedID!.removeLast() }
+            status = Self.typingPrompt(typedID ?? "")
+        case .character(let ch) where (ch.isLetter || ch.isNumber || ch == "-") && ch.isASCII && (typedID?.count ?? 0) < 24:
+            typedID! += String(ch)
+            status = Self.typingPrompt(typedID ?? "")
+        default:
+            break
+        }
     }
 
     // MARK: - Time
@@ -490,6 +621,7 @@ public struct App: Sendable {
         var fresh: [LogLine] = []
         var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
         for item in events {
+            book.record(lane: item.lane, item.event)
             let mode = sim.lanes[item.lane].mode
             if item.event.kind == .fault {
                 // Faults are the same in every lane: log them once.
@@ -505,7 +637,7 @@ public struct App: Sendable {
             let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
             if shown < 3 {
                 linesThisSecond[key] = (second, shown + 1)
-                fresh.append(LogLine(modes: [mode], atMicros: item.event.atMicros, kind: kind, words: words))
+                fresh.append(LogLine(modes: [mode], atMicros: item.event.atMicros, kind: kind, words: words, message: item.event.message))
             } else {
                 let old = skipped[key]
                 skipped[key] = ((old?.count ?? 0) + 1, item.event.atMicros, old?.order ?? skipped.count)

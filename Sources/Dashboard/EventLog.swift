@@ -45,7 +45,7 @@ struct Narration {
         case .redelivered:
             return (.redelivery, id + "redelivered to \(who) (delivery \(e.attempt))")
         case .arrived where e.again && e.hop == .deliver:
-            return (.duplicateDelivery, id + "delivered again, to \(who), which already had it once")
+            return (.duplicateDelivery, id + "delivered again, now to \(who): a consumer already had it")
         case .applied where e.count > 1:
             return (.duplicateEffect, id + "effect applied again by \(who) (\(e.count) times now)")
         case .applied where e.other > 0 && (e.attempt > 1 || e.count > 1):
@@ -60,9 +60,9 @@ struct Narration {
             default: return (.suppressed, id + "duplicate caught by the idempotency record at \(who); effect not applied again")
             }
         case .lost:
-            return (.lost, id + "LOST: never applied; the last copy went when " + why(e))
+            return (.lost, id + "LOST: never applied; the last copy went when " + StoryWords.lostBecause(e.cause, node: e.node, settings: settings))
         case .discarded:
-            return (.discarded, id + "DISCARDED: never applied; " + why(e))
+            return (.discarded, id + "DISCARDED: never applied; " + StoryWords.lostBecause(e.cause, node: e.node, settings: settings))
         case .deadLettered:
             return (.deadLettered, id + "dead-lettered after \(e.attempt) deliveries")
         case .dropped where e.hop == .ack && mode.acksAfterProcessing && e.cause == .consumerCrash:
@@ -82,7 +82,7 @@ struct Narration {
                 ? (.retry, id + "\(producer) restarted; it publishes it again")
                 : (.retry, id + "no confirm within \(Format.duration(settings.confirmTimeoutMicros)); \(producer) publishes it again")
         case .trapFired:
-            return (.crashTrap, id + trapWords(e, mode: mode))
+            return (.crashTrap, id + StoryWords.trap(cause: e.cause, node: e.node, again: e.again, redeliveryAt: e.count, mode: mode, settings: settings))
         default:
             return nil
         }
@@ -90,40 +90,5 @@ struct Narration {
 
     private func dropWords(_ e: SimEvent) -> String {
         e.cause == .partition ? "\(e.node?.short ?? "?") partitioned" : "lost on the wire"
-    }
-
-    private func trapWords(_ e: SimEvent, mode: Mode) -> String {
-        let who = e.node?.short ?? "?"
-        if mode.consumersInProcess {
-            return e.cause == .trapAfterAck
-                ? "\(who) crashed before its commit: neither the effect nor the ack happened"
-                : "\(who) crashed after its commit: the effect and the ack happened together"
-        }
-        if e.cause == .trapAfterAck {
-            return e.again ? "\(who) crashed after the ack (auto-ack) and before the effect"
-                           : "\(who) crashed before the effect; not acked yet, so the broker still has it"
-        }
-        if e.again { return "\(who) crashed after the effect; the broker had forgotten it already" }
-        let base = "\(who) crashed after the effect, before the ack"
-        if e.count > 0 { return base + "; redelivery due " + Format.seconds(e.count) }
-        return settings.requeueOnDisconnect ? base + "; requeued at once" : base
-    }
-
-    /// How the last copy of a message went.
-    private func why(_ e: SimEvent) -> String {
-        let who = e.node?.short ?? "?"
-        switch e.cause {
-        case .partition: return "a partition cut it off on the wire"
-        case .publishLost: return "its publish was lost on the wire"
-        case .brokerDown: return "it reached a crashed broker"
-        case .autoAck: return "its delivery was lost and the broker had already forgotten it (auto-ack)"
-        case .consumerDown: return "its delivery reached \(who) while it was down"
-        case .consumerCrash: return "\(who) crashed holding it"
-        case .brokerCrash: return "the transient broker crashed with it in memory"
-        case .backlogFull: return "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish"
-        case .dropHead: return "the broker's backlog was full and it dropped the oldest ready message (drop-head)"
-        case .cumulativeAck: return "a cumulative ack had covered a delivery of it that never reached its consumer"
-        default: return "its last copy was removed"
-        }
     }
 }

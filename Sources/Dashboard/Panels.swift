@@ -18,8 +18,12 @@ extension App {
         drawHeader(&buf, y: 0)
         let laneHeight = Self.laneRows.count + 6
         let laneWidth = laneBoxWidth(total: width)
-        drawLanes(&buf, x: 0, y: 1, width: laneWidth, height: laneHeight)
-        drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
+        if let story {
+            drawStory(&buf, story, x: 0, y: 1, width: width, height: laneHeight)
+        } else {
+            drawLanes(&buf, x: 0, y: 1, width: laneWidth, height: laneHeight)
+            drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
+        }
         var logTop = 1 + laneHeight
         var logHeight = height - logTop - 2
         var timelineInLogTitle = false
@@ -363,13 +367,47 @@ extension App {
         }
         let rows = height - 1
         let shownModes = Set(shownLanes.map { sim.lanes[$0].mode })
-        let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }.suffix(rows)
+        let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }
         if lines.isEmpty {
             buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
         }
-        for (k, line) in lines.enumerated() {
-            buf.put(line.text(showing: shownModes), x: x + 1, y: y + 1 + k, role: Self.logRole(line.kind), maxWidth: width - 2)
+        // Newest at the bottom; a sentence too long for the line wraps, indented, instead of
+        // being cut. The followed message's lines are highlighted.
+        var shown: [(String, StyleRole)] = []
+        for line in lines.reversed() {
+            guard shown.count < rows else { break }
+            let role = story != nil && line.message == story?.message ? StyleRole.selection : Self.logRole(line.kind)
+            var wrapped = Self.wrapLog(line.text(showing: shownModes), width: width - 2)
+            if wrapped.count > rows - shown.count {
+                // No room for all of it: its start, abbreviated, rather than a fragment.
+                wrapped = Array(wrapped.prefix(rows - shown.count))
+                wrapped[wrapped.count - 1] = Self.ellipsized(wrapped[wrapped.count - 1], width: width - 2, glyph: unicode ? "…" : "...")
+            }
+            shown.insert(contentsOf: wrapped.map { ($0, role) }, at: 0)
         }
+        for (k, (text, role)) in shown.enumerated() {
+            buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
+        }
+    }
+
+    /// A log line in rows of `width`: broken at spaces, continuation rows indented.
+    static func wrapLog(_ text: String, width: Int) -> [String] {
+        guard text.count > width, width > 12 else { return [text] }
+        var rows: [String] = []
+        var row = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let limit = rows.isEmpty ? width : width - 4
+            if row.isEmpty {
+                row = String(word.prefix(limit))
+            } else if row.count + 1 + word.count <= limit {
+                row += " " + word
+            } else {
+                rows.append(row)
+                row = String(word.prefix(width - 4))
+            }
+        }
+        if !row.isEmpty { rows.append(row) }
+        return rows.enumerated().map { $0.offset == 0 ? $0.element : "    " + $0.element }
     }
 
     /// Every key with one line on what it demonstrates.
@@ -391,6 +429,9 @@ extension App {
         ("d", "crash after the next effect, before its ack: a duplicate"),
         ("D", "crash after the ack, before the effect: a loss at-most-once"),
         ("m", "next set of lanes shown: idempotent, in-process, each alone"),
+        ("f", "follow a message: the newest duplicate, loss or catch"),
+        ("[ / ]", "follow an older / newer message of the log; / types an id"),
+        ("1-5  Esc", "in a story: one lane's diagram; Esc back to the lanes"),
         ("t", "next colour theme"),
         ("r / R", "restart with the same seed / a new seed"),
         ("e", "snapshot: the screen and the JSON summary to a file here"),
@@ -412,7 +453,7 @@ extension App {
 
     func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
         let items: [(String, String)] = [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
-                                         ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"),
+                                         ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"), ("f", "follow"),
                                          ("l", "loss"), ("s", "slow"), ("h", "heal"), ("e", "snapshot")]
             + (script != nil ? [("i", "scenario")] : [])
         var x = 0

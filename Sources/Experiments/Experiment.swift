@@ -48,7 +48,7 @@ public struct Experiment: Sendable {
         let s = settings
         let end = endMicros
         var world = Timeline(settings: s, actions: timeline, actionsUntil: end, checkEveryEvent: checkEveryEvent,
-                             recording: observer.wantsEvents ? EventLines.filter : .nothing)
+                             recording: observer.wantsEvents ? observer.eventKinds : .nothing)
         let modes = world.lanes.map(\.mode)
         func flushEvents() {
             guard observer.wantsEvents else { return }
@@ -202,6 +202,8 @@ public protocol RunObserver {
     var sampleEveryMicros: Micros? { get }
     /// Whether to record every message event (it costs) and pass them to `events`.
     var wantsEvents: Bool { get }
+    /// The kinds recorded when `wantsEvents` (default: those `--events` writes).
+    var eventKinds: EventFilter { get }
     mutating func sample(atMicros: Micros, phase: RunPhase, lanes: [Lane])
     /// A chunk of message events, in time order (lanes in order on ties).
     mutating func events(_ batch: [(Mode, SimEvent)])
@@ -212,6 +214,7 @@ public protocol RunObserver {
 extension RunObserver {
     public var sampleEveryMicros: Micros? { nil }
     public var wantsEvents: Bool { false }
+    public var eventKinds: EventFilter { EventLines.filter }
     public mutating func sample(atMicros: Micros, phase: RunPhase, lanes: [Lane]) {}
     public mutating func events(_ batch: [(Mode, SimEvent)]) {}
     public mutating func finish(atMicros: [Micros], lanes: [Lane]) {}
