@@ -84,7 +84,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// State to buffer to diff, as the live loop does each frame (the ncurses write of the
-    /// changed cells is not included: it depends on the terminal, not on us).
+    /// changed cells is not included: it depends on the terminal, not on us): the lanes,
+    /// then with a message's story open (`f`), which is rebuilt from the book every frame.
     private func runFrame() {
         var s = Settings()
         s.consumers = 50
@@ -92,6 +93,15 @@ struct BenchCommand: ParsableCommand {
         s.durationMicros = Settings.unlimitedMicros
         var app = App(settings: s, unicode: true)
         app.advanceVirtual(by: 10_000_000)
+        print("frame bench: 200x60, 3 lanes, 50 consumers, 2000 frames")
+        measureFrames(&app, "lanes")
+        app.press(.character("f"))
+        measureFrames(&app, "story of \(app.story.map { "\($0.message)" } ?? "nothing")")
+        app.press(.character("2"))
+        measureFrames(&app, "diagram of \(app.story.map { "\($0.message)" } ?? "nothing")")
+    }
+
+    private func measureFrames(_ app: inout App, _ what: String) {
         var previous = app.render(width: 200, height: 60)
         var samples: [UInt64] = []
         var changed = 0
@@ -107,8 +117,7 @@ struct BenchCommand: ParsableCommand {
         }
         samples.sort()
         let us = { (n: UInt64) in JSON.number(Double(n) / 1_000) }
-        print("frame bench: 200x60, 3 lanes, 50 consumers, 2000 frames")
-        print("render+diff per frame: median \(us(samples[samples.count / 2])) us, p99 \(us(samples[samples.count * 99 / 100])) us, max \(us(samples.last!)) us; \(changed / samples.count) cells changed per frame")
+        print("\(what): render+diff per frame: median \(us(samples[samples.count / 2])) us, p99 \(us(samples[samples.count * 99 / 100])) us, max \(us(samples.last!)) us; \(changed / samples.count) cells changed per frame")
     }
 
     private func fmt(_ d: Double) -> String { JSON.number((d * 10).rounded() / 10) }
