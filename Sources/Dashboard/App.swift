@@ -613,34 +613,38 @@ public struct App: Sendable {
         collect()
     }
 
-    /// Pulls new notable events from the timeline into the log, rate-limited per kind.
+    /// Files every new event into the book, and pulls the notable ones into the log,
+    /// rate-limited per kind. Lane by lane: the lines are put in time order afterwards, so
+    /// the many events that make no line are never merged or sorted.
     private mutating func collect() {
-        let events = sim.takeEvents()
-        guard !events.isEmpty else { return }
         let narration = Narration(settings: settings)
         var fresh: [LogLine] = []
         var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
-        for item in events {
-            book.record(lane: item.lane, item.event)
-            let mode = sim.lanes[item.lane].mode
-            if item.event.kind == .fault {
-                // Faults are the same in every lane: log them once.
-                if item.lane == 0, let (kind, words) = narration.line(item.event, mode: mode) {
-                    fresh.append(LogLine(modes: [], atMicros: item.event.atMicros, kind: kind, words: words))
+        for lane in sim.lanes.indices {
+            let events = sim.takeEvents(lane: lane)
+            guard !events.isEmpty else { continue }
+            let mode = sim.lanes[lane].mode
+            for e in events {
+                book.record(lane: lane, e)
+                if e.kind == .fault {
+                    // Faults are the same in every lane: log them once.
+                    if lane == 0, let (kind, words) = narration.line(e, mode: mode) {
+                        fresh.append(LogLine(modes: [], atMicros: e.atMicros, kind: kind, words: words))
+                    }
+                    continue
                 }
-                continue
-            }
-            guard let (kind, words) = narration.line(item.event, mode: mode) else { continue }
-            // At most three lines of a kind per lane per virtual second; the rest are counted.
-            let key = LogKey(kind: kind, modes: [mode])
-            let second = item.event.atMicros / 1_000_000
-            let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
-            if shown < 3 {
-                linesThisSecond[key] = (second, shown + 1)
-                fresh.append(LogLine(modes: [mode], atMicros: item.event.atMicros, kind: kind, words: words, message: item.event.message))
-            } else {
-                let old = skipped[key]
-                skipped[key] = ((old?.count ?? 0) + 1, item.event.atMicros, old?.order ?? skipped.count)
+                guard let (kind, words) = narration.line(e, mode: mode) else { continue }
+                // At most three lines of a kind per lane per virtual second; the rest are counted.
+                let key = LogKey(kind: kind, modes: [mode])
+                let second = e.atMicros / 1_000_000
+                let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
+                if shown < 3 {
+                    linesThisSecond[key] = (second, shown + 1)
+                    fresh.append(LogLine(modes: [mode], atMicros: e.atMicros, kind: kind, words: words, message: e.message))
+                } else {
+                    let old = skipped[key]
+                    skipped[key] = ((old?.count ?? 0) + 1, e.atMicros, old?.order ?? skipped.count)
+                }
             }
         }
         for (key, v) in skipped.sorted(by: { $0.value.order < $1.value.order }) {

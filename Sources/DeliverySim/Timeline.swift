@@ -57,6 +57,10 @@ public struct Timeline: Sendable {
         for i in lanes.indices { lanes[i].recording = filter }
     }
 
+    /// Takes lane `i`'s events recorded so far, in time order (no merge: the cheap way for
+    /// a reader that files them per lane).
+    public mutating func takeEvents(lane i: Int) -> [SimEvent] { lanes[i].takeEvents() }
+
     /// Takes the events recorded so far, merged by time (lanes in order on ties).
     public mutating func takeEvents() -> [LaneEvent] {
         var batch: [LaneEvent] = []

@@ -16,8 +16,49 @@ public struct StoryBook: Sendable {
 
     private struct Slot: Sendable {
         var id = UInt64.max
-        var events: [SimEvent] = []
+        var events: [Filed] = []
         var elided = 0
+    }
+
+    /// A message event as filed: 40 bytes where a `SimEvent` takes 96 (the message is the
+    /// slot's, and message events carry no action).
+    struct Filed: Sendable {
+        var atMicros: Micros
+        var count: Int64
+        var other: UInt64
+        var attempt: Int32
+        /// -1 none, -2 the broker, 2p a producer, 2c+1 a consumer.
+        var node: Int32
+        var kind: UInt8, hop: UInt8, cause: UInt8
+        var again: Bool
+
+        init(_ e: SimEvent) {
+            atMicros = e.atMicros
+            count = e.count
+            other = e.other
+            attempt = e.attempt
+            switch e.node {
+            case nil: node = -1
+            case .broker?: node = -2
+            case .producer(let p)?: node = Int32(p * 2)
+            case .consumer(let c)?: node = Int32(c * 2 + 1)
+            }
+            kind = e.kind.rawValue
+            hop = e.hop.rawValue
+            cause = e.cause.rawValue
+            again = e.again
+        }
+
+        func event(_ id: MessageID) -> SimEvent {
+            let n: Node? = switch node {
+            case -1: nil
+            case -2: .broker
+            default: node % 2 == 0 ? .producer(Int(node / 2)) : .consumer(Int(node / 2))
+            }
+            return SimEvent(atMicros: atMicros, kind: SimEvent.Kind(rawValue: kind) ?? .fault, hop: SimEvent.Hop(rawValue: hop) ?? .none,
+                            cause: SimEvent.Cause(rawValue: cause) ?? .none, message: id, attempt: attempt, node: n, again: again,
+                            count: count, other: other)
+        }
     }
 
     private var slots: [[Slot]]
@@ -49,14 +90,15 @@ public struct StoryBook: Sendable {
             // Only a birth takes a slot: a late event of a message that scrolled out is not kept.
             guard e.kind == .published && e.attempt == 1 else { return }
             slots[lane][k].id = id.raw
-            slots[lane][k].events.removeAll(keepingCapacity: true)
+            // An ordinary history fits in 16 events; a long one's buffer is not kept for the next.
+            slots[lane][k].events.removeAll(keepingCapacity: slots[lane][k].events.capacity <= 16)
             slots[lane][k].elided = 0
         }
         if slots[lane][k].events.count >= Self.eventsPerMessage {
             slots[lane][k].events.remove(at: Self.keptFromStart)
             slots[lane][k].elided += 1
         }
-        slots[lane][k].events.append(e)
+        slots[lane][k].events.append(Filed(e))
     }
 
     /// Whether lane `lane` still holds this message's history.
@@ -67,7 +109,7 @@ public struct StoryBook: Sendable {
         guard modes.indices.contains(where: { holds(id, lane: $0) }) else { return nil }
         let lanes = modes.enumerated().map { l, mode -> LaneStory in
             let slot = slots[l][Self.slot(id)]
-            let events = slot.id == id.raw ? slot.events : []
+            let events = slot.id == id.raw ? slot.events.map { $0.event(id) } : []
             return LaneStory(mode: mode, message: id, events: events, faults: faults, settings: settings, now: now,
                              elided: slot.id == id.raw ? slot.elided : 0)
         }
