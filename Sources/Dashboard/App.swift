@@ -124,7 +124,7 @@ public struct App: Sendable {
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
-        book = StoryBook(lanes: settings.modes.count)
+        book = StoryBook(lanes: settings.modes.count, producers: settings.producers)
     }
 
     /// The world records every event: the log reads the notable ones, the book keeps them all.
@@ -396,11 +396,20 @@ public struct App: Sendable {
                 status = "\(shownLanes.count) lanes are shown: 1 to \(shownLanes.count) (m shows others)."
             }
             story?.scroll = 0
-        case .up where story != nil: story!.scroll = max(0, story!.scroll - 1)
-        case .down where story != nil: story!.scroll += 1
+        case .up where story != nil: story!.scroll = max(0, min(story!.scroll, maxStoryScroll) - 1)
+        case .down where story != nil: story!.scroll = min(story!.scroll + 1, maxStoryScroll)
         default: return false
         }
         return true
+    }
+
+    /// The terminal's size as last drawn (the loop sets it; scrolling stops at the end).
+    public var screenWidth = 120, screenHeight = 40
+
+    /// How far the story can scroll at the last drawn size.
+    var maxStoryScroll: Int {
+        let (rows, lines) = storyRowsAndLines(width: screenWidth, height: screenHeight)
+        return max(0, lines.count - rows)
     }
 
     /// The messages of the log's lines, oldest first, each once (its newest line counts).

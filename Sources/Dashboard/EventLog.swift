@@ -37,8 +37,9 @@ struct Narration {
     let settings: Settings
 
     func line(_ e: SimEvent, mode: Mode) -> (LogKind, String)? {
-        let id = e.message.map { $0.description + ": " } ?? ""
-        let who = e.node?.short ?? "?"
+        // Most events make no line: their words are built only once a case matches.
+        var id: String { e.message.map { $0.description + ": " } ?? "" }
+        var who: String { e.node?.short ?? "?" }
         switch e.kind {
         case .fault:
             return e.action.map { (.fault, $0.description) }

@@ -38,7 +38,11 @@ extension App {
             }
         }
         drawLog(&buf, x: 0, y: logTop, width: width, height: logHeight, timelineInTitle: timelineInLogTitle)
-        buf.put(status, x: 1, y: height - 2, role: .dim, maxWidth: width - 2)
+        if let typedID {
+            buf.put(Self.typingPrompt(typedID), x: 1, y: height - 2, role: .warning, maxWidth: width - 2)
+        } else {
+            buf.put(status, x: 1, y: height - 2, role: .dim, maxWidth: width - 2)
+        }
         drawFooter(&buf, y: height - 1)
         if showHelp { drawHelp(&buf) }
         if showInfo { drawInfo(&buf) }

@@ -28,9 +28,12 @@ extension App {
         return MessageStory(message: all.message, lanes: shownLanes.map { all.lanes[$0] })
     }
 
-    func drawStory(_ buf: inout ScreenBuffer, _ focus: StoryFocus, x: Int, y: Int, width: Int, height: Int) {
-        drawBox(&buf, x: x, y: y, width: width, height: height, title: "message \(focus.message)")
-        let inner = width - 4
+    /// The story panel's rows for its text at this screen size, and its lines.
+    func storyRowsAndLines(width: Int, height: Int) -> (Int, [StoryLine]) {
+        (Self.laneRows.count + 6 - 3, story.map { storyLines($0, inner: width - 4) } ?? [])
+    }
+
+    func storyLines(_ focus: StoryFocus, inner: Int) -> [StoryLine] {
         var lines: [StoryLine] = []
         if let story = followedStory() {
             if let l = focus.lane, story.lanes.indices.contains(l) {
@@ -49,9 +52,16 @@ extension App {
             let text = focus.message.seq > UInt64(created)
                 ? "\(focus.message) has not been published yet: its producer has created \(created) messages so far."
                 : "\(focus.message): its story has scrolled out of reach. The dashboard keeps the last "
-                    + "\(StoryBook.messagesPerLane) messages of each lane; `ackscope trace --message \(focus.message)` tells any of them."
+                    + "\(book.messagesPerProducer) messages of each producer in each lane; `ackscope trace --message \(focus.message)` tells any of them."
             lines = Self.wrap(text, width: inner).map { StoryLine($0, .text) }
         }
+        return lines
+    }
+
+    func drawStory(_ buf: inout ScreenBuffer, _ focus: StoryFocus, x: Int, y: Int, width: Int, height: Int) {
+        drawBox(&buf, x: x, y: y, width: width, height: height, title: "message \(focus.message)")
+        let inner = width - 4
+        let lines = storyLines(focus, inner: inner)
         let rows = height - 3
         let scroll = max(0, min(focus.scroll, lines.count - rows))
         let shown = lines.dropFirst(scroll).prefix(rows)

@@ -23,15 +23,24 @@ public struct LaneStory: Equatable, Sendable {
     /// are kept).
     public var elided = 0
 
-    /// Reads one lane's events of `message` (time order) and the faults of the run (time
-    /// order); a fault is kept when it lands on a node the message touched while the
+    /// Reads one lane's event stream: the events of `message` and the faults, in the order
+    /// the lane recorded them (so a fault stands before what it caused at the same
+    /// instant). A fault is kept when it lands on a node the message touched while the
     /// message was still alive in this lane (up to `now` for a message not settled yet).
-    public init(mode: Mode, message: MessageID, events: [SimEvent], faults: [SimEvent], settings: Settings,
-                now: Micros, elided: Int = 0) {
+    public init(mode: Mode, message: MessageID, events: [SimEvent], settings: Settings, now: Micros, elided: Int = 0) {
         self.mode = mode
         self.elided = elided
         var steps: [StoryStep] = []
-        for e in events where e.message == message {
+        /// Faults, each with the number of steps before it.
+        var faults: [(position: Int, event: SimEvent)] = []
+        /// The packet steps sent, by hop, attempt and node.
+        var sends: [PacketKey: [Int]] = [:]
+        for e in events {
+            if e.kind == .fault {
+                faults.append((steps.count, e))
+                continue
+            }
+            guard e.message == message else { continue }
             switch e.kind {
             case .published, .confirmed, .delivered, .redelivered, .acked, .credited:
                 var step = StoryStep(e, kind: .packet(e.hop))
@@ -41,27 +50,34 @@ public struct LaneStory: Equatable, Sendable {
                     step.outcome = .arrived
                     step.arrivals = [e.atMicros]
                 }
+                sends[PacketKey(e), default: []].append(steps.count)
                 steps.append(step)
             case .arrived, .dropped:
-                // The send it ends: the earliest one still on the wire, else the last one (a
-                // network copy arriving twice).
-                let matches = steps.indices.filter { steps[$0].isPacket(e.hop, attempt: e.attempt, node: e.node) }
-                let open = matches.first { steps[$0].outcome == .onWire }
+                // The send it ends: the earliest one still on the wire; else it was a copy the
+                // network made of the last one.
+                let candidates = sends[PacketKey(e)] ?? []
+                let open = candidates.first { steps[$0].outcome == .onWire }
                 if e.kind == .arrived {
-                    if let k = open ?? matches.last {
-                        steps[k].arrivals.append(e.atMicros)
-                        if steps[k].outcome == .onWire { steps[k].outcome = .arrived }
-                        if e.again { steps[k].again = true }
+                    guard let k = open ?? candidates.last else { break }
+                    if steps[k].arrivals.isEmpty { steps[k].again = e.again }
+                    steps[k].arrivals.append(e.atMicros)
+                    if steps[k].outcome == .dropped {
+                        // The original was cut, its copy made it.
+                        steps[k].copyDropped = steps[k].cause
+                        steps[k].cause = .none
+                        steps[k].droppedAt = nil
                     }
+                    steps[k].outcome = .arrived
                 } else if let k = open {
                     steps[k].outcome = .dropped
                     steps[k].droppedAt = e.atMicros
                     steps[k].cause = e.cause
                     steps[k].count = e.count
                     steps[k].again = e.again
+                } else if let k = candidates.last {
+                    steps[k].copyDropped = e.cause
                 } else {
-                    // Dropped without a send: an ack still in its consumer's buffer when it crashed,
-                    // or a delivery that reached a consumer that was down.
+                    // Dropped without a send: an ack still in its consumer's buffer when it crashed.
                     var step = StoryStep(e, kind: .packet(e.hop))
                     step.outcome = .dropped
                     step.droppedAt = e.atMicros
@@ -76,42 +92,69 @@ public struct LaneStory: Equatable, Sendable {
             case .fault: break
             }
         }
-        // A redelivery says why it came: the deadline, a requeue, a broker restart.
-        let restarts = faults.filter { $0.action == .restart(.broker) }.map(\.atMicros)
-        var previous: StoryStep?
-        for k in steps.indices where steps[k].kind == .packet(.deliver) {
-            if let p = previous, steps[k].attempt > 1 {
-                if restarts.contains(where: { $0 > p.at && $0 <= steps[k].at }) {
-                    steps[k].reason = .brokerRestart
-                } else if steps[k].at >= p.at + settings.ackTimeoutMicros {
-                    steps[k].reason = .deadline
-                } else if settings.requeueOnDisconnect, let c = p.node,
-                          faults.contains(where: { $0.action == .crash(c) && $0.atMicros > p.at && $0.atMicros <= steps[k].at })
-                            || steps.contains(where: { $0.kind == .trap && $0.node == c && $0.at > p.at && $0.at <= steps[k].at }) {
-                    steps[k].reason = .requeue
-                }
-            }
-            previous = steps[k]
+        Self.giveReasons(&steps, faults: faults.map(\.event), mode: mode, settings: settings)
+        // The faults that touched it, where the stream had them.
+        guard let first = steps.first?.at else {
+            self.steps = steps
+            return
         }
-        // The faults that touched it.
-        if let first = steps.first?.at {
-            let settled = Self.isSettled(steps, mode: mode)
-            let last = settled ? (steps.last?.at ?? first) : max(now, steps.last?.at ?? first)
-            var nodes: [Node] = [.broker, .producer(message.producer)]
-            for s in steps { if let n = s.node, !nodes.contains(n) { nodes.append(n) } }
-            for f in faults where f.atMicros >= first && f.atMicros <= last {
-                guard let action = f.action else { continue }
+        let last = Self.isSettled(steps, mode: mode) ? (steps.last?.at ?? first) : max(now, steps.last?.at ?? first)
+        var nodes: [Node] = [.broker, .producer(message.producer)]
+        for s in steps { if let n = s.node, !nodes.contains(n) { nodes.append(n) } }
+        var merged: [StoryStep] = []
+        var f = 0
+        func takeFaults(before position: Int) {
+            while f < faults.count && faults[f].position <= position {
+                let e = faults[f].event
+                f += 1
+                guard let action = e.action, e.atMicros >= first && e.atMicros <= last else { continue }
                 if let target = action.target, !nodes.contains(target) { continue }
-                var step = StoryStep(f, kind: .fault)
+                var step = StoryStep(e, kind: .fault)
                 step.node = action.target
-                steps.append(step)
+                merged.append(step)
             }
-            // Faults go after the message's events of the same instant (actions apply after them).
-            steps = steps.enumerated().sorted { a, b in
-                a.element.at < b.element.at || (a.element.at == b.element.at && a.offset < b.offset)
-            }.map(\.element)
         }
-        self.steps = steps
+        for (i, s) in steps.enumerated() {
+            takeFaults(before: i)
+            merged.append(s)
+        }
+        takeFaults(before: Int.max)
+        self.steps = merged
+    }
+
+    /// A packet's identity among a message's packets.
+    private struct PacketKey: Hashable {
+        var hop: UInt8, attempt: Int32, node: Node?
+        init(_ e: SimEvent) {
+            hop = e.hop.rawValue
+            attempt = e.attempt
+            node = e.node
+        }
+    }
+
+    /// Why each redelivery came, from what happened since the delivery before it: the
+    /// consumer's crash with requeue on disconnect (or an in-process rollback), the ack
+    /// deadline, or a broker restart.
+    private static func giveReasons(_ steps: inout [StoryStep], faults: [SimEvent], mode: Mode, settings: Settings) {
+        var previous: StoryStep?
+        for k in steps.indices where steps[k].kind == .packet(.deliver) && !steps[k].neverSent {
+            defer { previous = steps[k] }
+            guard let p = previous, steps[k].attempt > p.attempt else { continue }
+            let at = steps[k].at
+            let span = { (t: Micros) in t >= p.at && t <= at }
+            let consumerCrash = faults.first { span($0.atMicros) && $0.action == .crash(p.node ?? .broker) }?.atMicros
+                ?? steps.first { $0.kind == .trap && $0.node == p.node && span($0.at) }?.at
+            let brokerCrash = faults.first { span($0.atMicros) && $0.action == .crash(.broker) }?.atMicros
+            let deadline = p.at + settings.ackTimeoutMicros
+            steps[k].reasonNode = p.node
+            if let c = consumerCrash, mode.consumersInProcess || (settings.requeueOnDisconnect && c < deadline) {
+                steps[k].reason = mode.consumersInProcess ? .rollback : .requeue
+            } else if !mode.consumersInProcess && deadline <= at && brokerCrash.map({ deadline <= $0 }) ?? true {
+                steps[k].reason = .deadline
+            } else if faults.contains(where: { span($0.atMicros) && $0.action == .restart(.broker) }) {
+                steps[k].reason = .brokerRestart
+            }
+        }
     }
 
     /// Whether the message's life in this lane is over: gone, or applied with nothing left
@@ -130,16 +173,7 @@ public struct LaneStory: Equatable, Sendable {
     /// What became of the message in this lane, so far.
     public var fate: Fate {
         var f = Fate()
-        for s in steps {
-            switch s.kind {
-            case .applied: f.effects += 1
-            case .suppressed: f.suppressed += 1
-            case .lost: f.gone = .lost
-            case .deadLettered: f.gone = .deadLettered
-            case .discarded: f.gone = .discarded
-            default: break
-            }
-        }
+        for s in steps { f.count(s) }
         return f
     }
 
@@ -158,6 +192,18 @@ public struct Fate: Equatable, Sendable {
         self.effects = effects
         self.suppressed = suppressed
         self.gone = gone
+    }
+
+    /// Adds what a step did to the message.
+    mutating func count(_ s: StoryStep) {
+        switch s.kind {
+        case .applied: effects += 1
+        case .suppressed: suppressed += 1
+        case .lost: gone = .lost
+        case .deadLettered: gone = .deadLettered
+        case .discarded: gone = .discarded
+        default: break
+        }
     }
 
     /// "lost", "applied once", "applied twice, 1 suppressed"…
@@ -205,6 +251,8 @@ public struct StoryStep: Equatable, Sendable {
     /// Why a redelivery came.
     public enum Reason: Equatable, Sendable {
         case none, deadline, requeue, brokerRestart
+        /// In-process: the consumer's crash rolled its transaction back.
+        case rollback
     }
 
     public var kind: Kind
@@ -229,7 +277,11 @@ public struct StoryStep: Equatable, Sendable {
     /// When its copies arrived (two when the network duplicated it).
     public var arrivals: [Micros] = []
     public var droppedAt: Micros?
+    /// A copy the network made of it was dropped (and why).
+    public var copyDropped: SimEvent.Cause?
     public var reason: Reason = .none
+    /// A redelivery: the consumer of the delivery before it.
+    public var reasonNode: Node?
 
     init(_ e: SimEvent, kind: Kind) {
         self.kind = kind
@@ -244,10 +296,6 @@ public struct StoryStep: Equatable, Sendable {
     }
 
     public var isPacketStep: Bool { if case .packet = kind { true } else { false } }
-
-    func isPacket(_ hop: SimEvent.Hop, attempt: Int32, node: Node?) -> Bool {
-        kind == .packet(hop) && self.attempt == attempt && self.node == node
-    }
 
     /// Whether the packet travels from its client to the broker (publish, ack, credit).
     public var towardBroker: Bool {

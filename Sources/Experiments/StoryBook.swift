@@ -3,15 +3,17 @@ import DeliverySim
 /// The recent histories of messages, per lane, in bounded memory: what the dashboard keeps
 /// so that any recent message's story can be told.
 ///
-/// Each lane has `messagesPerLane` slots; a message takes its slot at its first publish
-/// (the slot of an older message, which then has scrolled out of reach), and every later
-/// event of it lands there in O(1), with no hashing. A very long history keeps its first
-/// events and its newest ones. Faults are kept apart, once for all lanes.
+/// Each lane has `messagesPerLane` slots, shared equally among the producers (each keeps
+/// its own last messages, whatever the others do); a message takes its slot at its first
+/// publish (the slot of an older message of its producer, which then has scrolled out of
+/// reach), and every later event of it lands there in O(1), with no hashing. A very long
+/// history keeps its first events and its newest ones. Faults are kept apart, per lane,
+/// each with its place in the lane's stream.
 public struct StoryBook: Sendable {
     public static let messagesPerLane = 2_048
-    public static let eventsPerMessage = 192
+    public static let eventsPerMessage = 64
     /// Events of a long history always kept from its start.
-    static let keptFromStart = 48
+    static let keptFromStart = 24
     public static let faultsKept = 1_024
 
     private struct Slot: Sendable {
@@ -20,9 +22,10 @@ public struct StoryBook: Sendable {
         var elided = 0
     }
 
-    /// A message event as filed: 40 bytes where a `SimEvent` takes 96 (the message is the
-    /// slot's, and message events carry no action).
+    /// A message event as filed: 48 bytes where a `SimEvent` takes 96 (the message is the
+    /// slot's, and message events carry no action), with its place in the lane's stream.
     struct Filed: Sendable {
+        var ordinal: UInt64
         var atMicros: Micros
         var count: Int64
         var other: UInt64
@@ -32,7 +35,8 @@ public struct StoryBook: Sendable {
         var kind: UInt8, hop: UInt8, cause: UInt8
         var again: Bool
 
-        init(_ e: SimEvent) {
+        init(_ e: SimEvent, ordinal: UInt64) {
+            self.ordinal = ordinal
             atMicros = e.atMicros
             count = e.count
             other = e.other
@@ -62,30 +66,42 @@ public struct StoryBook: Sendable {
     }
 
     private var slots: [[Slot]]
-    private var faults: [SimEvent] = []
+    private var faults: [[(ordinal: UInt64, event: SimEvent)]]
+    /// Events filed per lane so far: the next one's place in the stream.
+    private var ordinals: [UInt64]
+    /// Slots of each producer in a lane.
+    public let messagesPerProducer: Int
+    let producers: Int
 
-    public init(lanes: Int) {
-        slots = Array(repeating: Array(repeating: Slot(), count: Self.messagesPerLane), count: lanes)
+    public init(lanes: Int, producers: Int) {
+        self.producers = max(1, producers)
+        messagesPerProducer = max(16, Self.messagesPerLane / self.producers)
+        slots = Array(repeating: Array(repeating: Slot(), count: messagesPerProducer * self.producers), count: lanes)
+        faults = Array(repeating: [], count: lanes)
+        ordinals = Array(repeating: 0, count: lanes)
     }
 
     /// The events a book reads: every message event, traps and faults.
     public static let filter = EventFilter.everything
 
     @inline(__always)
-    static func slot(_ id: MessageID) -> Int {
-        Int((id.seq &+ UInt64(id.producer) &* 7_919) % UInt64(messagesPerLane))
+    func slot(_ id: MessageID) -> Int? {
+        guard id.producer < producers else { return nil }
+        return id.producer * messagesPerProducer + Int(id.seq % UInt64(messagesPerProducer))
     }
 
-    /// Files one event of lane `lane`.
+    /// Files one event of lane `lane` (events of a lane in the order it recorded them).
     public mutating func record(lane: Int, _ e: SimEvent) {
+        let ordinal = ordinals[lane]
+        ordinals[lane] += 1
         guard let id = e.message else {
-            if e.kind == .fault && lane == 0 {
-                faults.append(e)
-                if faults.count > Self.faultsKept { faults.removeFirst(faults.count - Self.faultsKept) }
+            if e.kind == .fault {
+                faults[lane].append((ordinal, e))
+                if faults[lane].count > Self.faultsKept { faults[lane].removeFirst(faults[lane].count - Self.faultsKept) }
             }
             return
         }
-        let k = Self.slot(id)
+        guard let k = slot(id) else { return }
         if slots[lane][k].id != id.raw {
             // Only a birth takes a slot: a late event of a message that scrolled out is not kept.
             guard e.kind == .published && e.attempt == 1 else { return }
@@ -98,55 +114,72 @@ public struct StoryBook: Sendable {
             slots[lane][k].events.remove(at: Self.keptFromStart)
             slots[lane][k].elided += 1
         }
-        slots[lane][k].events.append(Filed(e))
+        slots[lane][k].events.append(Filed(e, ordinal: ordinal))
     }
 
     /// Whether lane `lane` still holds this message's history.
-    public func holds(_ id: MessageID, lane: Int) -> Bool { slots[lane][Self.slot(id)].id == id.raw }
+    public func holds(_ id: MessageID, lane: Int) -> Bool { slot(id).map { slots[lane][$0].id == id.raw } ?? false }
 
     /// The story of `id` as far as it is kept, or nil when no lane holds it.
     public func story(of id: MessageID, modes: [Mode], settings: Settings, now: Micros) -> MessageStory? {
-        guard modes.indices.contains(where: { holds(id, lane: $0) }) else { return nil }
+        guard let k = slot(id), modes.indices.contains(where: { holds(id, lane: $0) }) else { return nil }
         let lanes = modes.enumerated().map { l, mode -> LaneStory in
-            let slot = slots[l][Self.slot(id)]
-            let events = slot.id == id.raw ? slot.events.map { $0.event(id) } : []
-            return LaneStory(mode: mode, message: id, events: events, faults: faults, settings: settings, now: now,
-                             elided: slot.id == id.raw ? slot.elided : 0)
+            let slot = slots[l][k]
+            guard slot.id == id.raw else { return LaneStory(mode: mode, message: id, events: [], settings: settings, now: now) }
+            // The message's events and the lane's faults, merged back into stream order.
+            var stream: [SimEvent] = []
+            var f = faults[l].partitionPoint { $0.ordinal < (slot.events.first?.ordinal ?? 0) }
+            for filed in slot.events {
+                while f < faults[l].count && faults[l][f].ordinal < filed.ordinal {
+                    stream.append(faults[l][f].event)
+                    f += 1
+                }
+                stream.append(filed.event(id))
+            }
+            stream += faults[l][f...].map(\.event)
+            return LaneStory(mode: mode, message: id, events: stream, settings: settings, now: now, elided: slot.elided)
         }
         return MessageStory(message: id, lanes: lanes)
     }
 
     public mutating func removeAll() {
-        for l in slots.indices { slots[l] = Array(repeating: Slot(), count: Self.messagesPerLane) }
-        faults.removeAll()
+        self = StoryBook(lanes: slots.count, producers: producers)
     }
 }
 
-/// `ackscope trace`: records one message's events (and the faults) during a headless run.
+extension Array {
+    /// The first index whose element is not `belowTarget` (the elements that are come first).
+    func partitionPoint(_ belowTarget: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belowTarget(self[mid]) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+/// `ackscope trace`: records one message's events, with the faults, during a headless run.
 public struct StoryRecorder: RunObserver {
     public let message: MessageID
-    public private(set) var events: [[SimEvent]]
-    public private(set) var faults: [SimEvent] = []
+    /// Per lane: the message's events and the faults, in the lane's order.
+    public private(set) var streams: [[SimEvent]]
     public private(set) var endMicros: Micros = 0
     let modes: [Mode]
 
     public init(message: MessageID, modes: [Mode]) {
         self.message = message
         self.modes = modes
-        events = Array(repeating: [], count: modes.count)
+        streams = Array(repeating: [], count: modes.count)
     }
 
     public var wantsEvents: Bool { true }
     public var eventKinds: EventFilter { StoryBook.filter }
 
     public mutating func events(_ batch: [(Mode, SimEvent)]) {
-        for (mode, e) in batch {
+        for (mode, e) in batch where e.message == message || e.kind == .fault {
             guard let l = modes.firstIndex(of: mode) else { continue }
-            if e.message == message {
-                events[l].append(e)
-            } else if e.kind == .fault && l == 0 {
-                faults.append(e)
-            }
+            streams[l].append(e)
         }
     }
 
@@ -157,7 +190,7 @@ public struct StoryRecorder: RunObserver {
     /// The story as recorded.
     public func story(settings: Settings) -> MessageStory {
         MessageStory(message: message, lanes: modes.enumerated().map { l, mode in
-            LaneStory(mode: mode, message: message, events: events[l], faults: faults, settings: settings, now: endMicros)
+            LaneStory(mode: mode, message: message, events: streams[l], settings: settings, now: endMicros)
         })
     }
 }

@@ -36,7 +36,25 @@ public struct StoryDiagram: Sendable {
     func x(_ column: Int) -> Int { spacing / 2 + column * spacing }
     var areaWidth: Int { columns.count * spacing }
 
-    func column(of node: Node?) -> Int? { columns.firstIndex { $0 == node } }
+    /// The column of a node (nil for no node: the sink is not anyone's column).
+    func column(of node: Node?) -> Int? {
+        guard let node else { return nil }
+        return columns.firstIndex { $0 == node }
+    }
+
+    /// The mark of a fault on its target's lifeline.
+    func faultMark(_ action: Action) -> String {
+        switch action {
+        case .crash, .crashAfterAck, .crashAfterEffect: glyphs.crash
+        case .restart: glyphs.restart
+        case .partition, .partitionOneWay: glyphs.partition
+        default: glyphs.otherFault
+        }
+    }
+
+    /// Where a loss is drawn: where its last copy went (a consumer that crashed holding
+    /// it, the producer whose publish was lost), else the broker.
+    func lossColumn(_ s: StoryStep) -> Int? { column(of: s.node) ?? column(of: .broker) }
     var sink: Int { columns.count - 1 }
 
     /// The diagram's lines: header, rows (words wrapped to `width` when given), legend.
@@ -122,14 +140,16 @@ public struct StoryDiagram: Sendable {
         var spans: [Int: [ClosedRange<Int>]] = [:]
         for (r, s) in steps.enumerated() where s.kind == .packet(.deliver) && !s.neverSent {
             guard let c = column(of: s.node) else { continue }
+            // Until the broker has this consumer's ack of this delivery, or takes the message
+            // back (its next delivery), or it is gone.
             var end = steps.count - 1
             for k in (r + 1)..<max(r + 1, steps.count) {
                 let t = steps[k]
-                if t.kind == .packet(.ack), t.attempt == s.attempt, t.outcome == .arrived || t.outcome == .covered {
+                if t.kind == .packet(.ack), t.attempt == s.attempt, t.node == s.node, t.outcome == .arrived {
                     end = k
                     break
                 }
-                if t.kind == .packet(.deliver) || t.kind == .lost || t.kind == .deadLettered || t.kind == .discarded {
+                if (t.kind == .packet(.deliver) && t.attempt == s.attempt + 1) || t.kind == .lost || t.kind == .deadLettered || t.kind == .discarded {
                     end = k - 1
                     break
                 }
@@ -232,21 +252,14 @@ public struct StoryDiagram: Sendable {
             line(x(c), x(sink), g.line, style)
             put(x(sink), s.kind == .suppressed ? g.suppressed : (s.count > 1 ? g.effectAgain : g.effect), style)
         case .lost, .discarded:
-            if let b = column(of: .broker) { put(x(b), g.drop, .drop) }
+            if let c = lossColumn(s) { put(x(c), g.drop, .drop) }
         case .deadLettered:
             if let b = column(of: .broker) { put(x(b), g.deadLetter, .drop) }
         case .trap:
             if let c = column(of: s.node) { put(x(c), g.crash, .fault) }
         case .fault:
             guard let action = s.action, let c = column(of: action.target) else { return }
-            let mark: String
-            switch action {
-            case .crash, .crashAfterAck, .crashAfterEffect: mark = g.crash
-            case .restart: mark = g.restart
-            case .partition, .partitionOneWay: mark = g.partition
-            default: mark = g.otherFault
-            }
-            put(x(c), mark, .fault)
+            put(x(c), faultMark(action), .fault)
         }
     }
 

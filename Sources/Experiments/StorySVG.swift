@@ -119,13 +119,15 @@ public enum StorySVG {
                     body.append(##"<circle cx="\##(sink)" cy="\##(y)" r="5" fill="#2e7d32"><title>first effect</title></circle>"##)
                 }
             case .lost, .discarded, .deadLettered:
-                if let b = d.column(of: .broker) {
-                    body.append(text(x: cx(b), y: y + 5, s.kind == .deadLettered ? "■" : "✗", size: 16, weight: "bold", fill: "#c62828", anchor: "middle"))
+                if let c = s.kind == .deadLettered ? d.column(of: .broker) : d.lossColumn(s) {
+                    body.append(text(x: cx(c), y: y + 5, s.kind == .deadLettered ? d.glyphs.deadLetter : d.glyphs.drop, size: 16, weight: "bold",
+                                     fill: "#c62828", anchor: "middle"))
                 }
-            case .trap, .fault:
-                let target = s.kind == .trap ? s.node : s.action?.target
-                if let c = d.column(of: target) {
-                    body.append(text(x: cx(c), y: y + 5, s.action == .restart(target ?? .broker) ? "↺" : "✸", size: 15, fill: "#ef6c00", anchor: "middle"))
+            case .trap:
+                if let c = d.column(of: s.node) { body.append(text(x: cx(c), y: y + 5, d.glyphs.crash, size: 15, fill: "#ef6c00", anchor: "middle")) }
+            case .fault:
+                if let action = s.action, let c = d.column(of: action.target) {
+                    body.append(text(x: cx(c), y: y + 5, d.faultMark(action), size: 15, fill: "#ef6c00", anchor: "middle"))
                 }
             }
         }

@@ -36,10 +36,9 @@ public struct StoryTable: Sendable {
         modes = story.lanes.map(\.mode)
         var order: [RowKey] = []
         var rowsByKey: [RowKey: Row] = [:]
-        var outcomes: [RowKey: [Int: Int]] = [:]  // per row, per lane: the lane's fate outcome after it
+        var keysOfLane: [[RowKey]] = Array(repeating: [], count: story.lanes.count)  // each step's row
         for (l, lane) in story.lanes.enumerated() {
             var seen: [RowKey: Int] = [:]
-            var fate = Fate()
             func key(_ base: (Int) -> RowKey) -> RowKey {
                 let probe = base(0)
                 let n = seen[probe, default: 0]
@@ -56,24 +55,21 @@ public struct StoryTable: Sendable {
                 case .applied:
                     k = key { .process(s.attempt, $0) }
                     label = "process #\(s.attempt)"
-                    fate.effects += 1
                 case .suppressed where s.cause == .dedupWindow || s.cause == .storeKey:
                     k = key { .dedup(s.attempt, $0) }
                     label = "dedup #\(s.attempt)"
                 case .suppressed:
                     k = key { .process(s.attempt, $0) }
                     label = "process #\(s.attempt)"
-                    fate.suppressed += 1
                 case .lost, .deadLettered, .discarded:
                     k = .fate
                     label = "fate"
-                    fate.gone = s.kind == .lost ? .lost : (s.kind == .deadLettered ? .deadLettered : .discarded)
                 case .trap:
                     k = key { .trap(s.attempt, $0) }
                     label = "trap #\(s.attempt)"
                 case .fault:
                     k = key { .fault(s.at, $0) }
-                    label = s.action?.description ?? "fault"
+                    label = s.action.map { a in ([a.verb] + [a.target?.short, a.value].compactMap { $0 }).joined(separator: " ") } ?? "fault"
                 }
                 if rowsByKey[k] == nil {
                     order.append(k)
@@ -81,7 +77,7 @@ public struct StoryTable: Sendable {
                 }
                 rowsByKey[k]!.atMicros = min(rowsByKey[k]!.atMicros, s.at)
                 rowsByKey[k]!.cells[l] = Self.cell(s, g)
-                outcomes[k, default: [:]][l] = fate.outcome
+                keysOfLane[l].append(k)
             }
         }
         // Earliest first; rows of the same time keep the order they were first seen in.
@@ -91,14 +87,19 @@ public struct StoryTable: Sendable {
         }.map(\.element)
         rows = sorted.map { rowsByKey[$0]! }
         fates = story.lanes.map(\.fate)
-        // Walk the rows carrying each lane's outcome so far; the first row after which they
-        // differ is where the fates part.
-        var current = Array(repeating: 0, count: story.lanes.count)
+        // The first row after which the lanes' fates differ, each lane's fate counting its
+        // steps on that row and above (rows are in time order, a lane's steps need not be).
+        var position: [RowKey: Int] = [:]
+        for (r, k) in sorted.enumerated() { position[k] = r }
         var parting: Int?
         if story.lanes.count > 1 {
-            for (r, k) in sorted.enumerated() {
-                for (l, o) in outcomes[k] ?? [:] { current[l] = o }
-                if Set(current).count > 1 { parting = r; break }
+            for r in sorted.indices {
+                let outcomes = story.lanes.indices.map { l in
+                    var f = Fate()
+                    for (s, k) in zip(story.lanes[l].steps, keysOfLane[l]) where position[k]! <= r { f.count(s) }
+                    return f.outcome
+                }
+                if Set(outcomes).count > 1 { parting = r; break }
             }
         }
         self.parting = parting

@@ -65,45 +65,47 @@ public enum StoryWords {
                     + (s.cause == .restart ? "after its restart)" : "no confirm within \(Format.duration(settings.confirmTimeoutMicros)))")
             switch s.outcome {
             case .arrived: text += "; arrived at the broker" + (s.arrivals.count > 1 ? " twice (the network duplicated it)" : "")
-            case .dropped: text += "; dropped " + dropWhere(s)
+            case .dropped: text += "; dropped " + dropWhere(s.cause, s.node)
             case .onWire, .covered: text += "; on the wire"
             }
-            return text
+            return text + copyWords(s)
         case .packet(.confirm):
             switch s.outcome {
             case .arrived: return "confirmed to \(who) (publish \(s.attempt))"
-            case .dropped: return "confirm of publish \(s.attempt) to \(who) dropped " + dropWhere(s)
+            case .dropped: return "confirm of publish \(s.attempt) to \(who) dropped " + dropWhere(s.cause, s.node)
             case .onWire, .covered: return "confirm of publish \(s.attempt) to \(who) on the wire"
             }
         case .packet(.deliver):
             var text = s.attempt == 1 ? "delivered to \(who) (delivery 1)" : "redelivered to \(who) (delivery \(s.attempt))"
+            let before = s.reasonNode?.short ?? "its consumer"
             switch s.reason {
             case .deadline: text += " after the ack deadline"
-            case .requeue: text += ", requeued at once when a consumer's connection closed"
+            case .requeue: text += ", requeued at once when \(before)'s connection closed"
+            case .rollback: text += " after \(before)'s crash rolled it back"
             case .brokerRestart: text += " after the broker restarted"
             case .none: break
             }
             switch s.outcome {
-            case .arrived where s.again: text += "; a consumer had it before: a duplicate delivery"
-            case .arrived: break
-            case .dropped: text += "; dropped " + dropWhere(s)
+            case .arrived where s.again: text += "; a consumer had received it before: a duplicate delivery" + twice(s)
+            case .arrived: text += twice(s)
+            case .dropped: text += "; dropped " + dropWhere(s.cause, s.node)
             case .onWire, .covered: text += "; on the wire"
             }
-            return text
+            return text + copyWords(s)
         case .packet(.ack):
             switch s.outcome {
             case .arrived where mode.consumersInProcess:
                 return "acked by \(who) (delivery \(s.attempt)) in the same atomic step as the effect: no network between"
             case .arrived: return "acked by \(who) (delivery \(s.attempt))"
-            case .covered: return "acked by \(who) (delivery \(s.attempt)), covered by its cumulative ack of \(MessageID(raw: s.other))"
+            case .covered: return "ack of delivery \(s.attempt) left inside \(who)'s cumulative ack of \(MessageID(raw: s.other))"
             case .dropped where s.neverSent:
                 return "\(who) crashed before its ack of delivery \(s.attempt) left" + (s.again ? "; requeued at once" : "")
-            case .dropped: return "ack of delivery \(s.attempt) from \(who) dropped " + dropWhere(s)
+            case .dropped: return "ack of delivery \(s.attempt) from \(who) dropped " + dropWhere(s.cause, s.node)
             case .onWire: return "ack of delivery \(s.attempt) from \(who) on the wire"
             }
         case .packet(.credit):
             let base = "\(who) freed its prefetch slot (auto-ack: the broker forgot it when it sent it)"
-            return s.outcome == .dropped ? base + "; the credit was dropped " + dropWhere(s) : base
+            return s.outcome == .dropped ? base + "; the credit was dropped " + dropWhere(s.cause, s.node) : base
         case .packet(.none):
             return ""
         case .applied:
@@ -132,14 +134,22 @@ public enum StoryWords {
     }
 
     /// Where a packet fell.
-    static func dropWhere(_ s: StoryStep) -> String {
-        switch s.cause {
+    static func dropWhere(_ cause: SimEvent.Cause, _ node: Node?) -> String {
+        switch cause {
         case .partition: "by a partition"
         case .brokerDown: "at the crashed broker"
-        case .consumerDown: "at \(s.node?.short ?? "?"), which was down"
-        case .consumerCrash: "in \(s.node?.short ?? "?")'s crash"
+        case .consumerDown: "at \(node?.short ?? "?"), which was down"
+        case .consumerCrash: "in \(node?.short ?? "?")'s crash"
         default: "on the wire"
         }
+    }
+
+    static func twice(_ s: StoryStep) -> String {
+        s.arrivals.count > 1 ? "; arrived twice (the network duplicated it)" : ""
+    }
+
+    static func copyWords(_ s: StoryStep) -> String {
+        s.copyDropped.map { "; a copy the network made of it was dropped " + dropWhere($0, s.node) } ?? ""
     }
 
     /// How the last copy of a message went (the end of "the last copy went when …").
@@ -156,7 +166,7 @@ public enum StoryWords {
         case .backlogFull: return "the broker's backlog was full (\(settings.maxBacklog) messages) and it refused the publish"
         case .dropHead: return "the broker's backlog was full and it dropped the oldest ready message (drop-head)"
         case .cumulativeAck: return "a cumulative ack had covered a delivery of it that never reached its consumer"
-        default: return "its last copy was removed"
+        default: return "the last node holding it let it go"
         }
     }
 

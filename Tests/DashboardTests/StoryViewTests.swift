@@ -118,8 +118,29 @@ import Testing
         #expect(app.render(width: 120, height: 40).plainText().contains("p1-9999 has not been published yet"))
 
         app.press(.character("/"))
+        app.press(.character("p"))
+        // The prompt stays on screen whatever else writes the status line.
+        app.setStatus("The simulation cannot keep up")
+        #expect(app.render(width: 100, height: 30).plainText().contains("Follow message: p_"))
         app.press(.escape)
         #expect(app.typedID == nil && app.story != nil)
+    }
+
+    /// Scrolling stops at the story's end, so one press up always moves it.
+    @Test func scrollingStopsAtTheEnd() {
+        var app = Self.appWithADuplicate()
+        (app.screenWidth, app.screenHeight) = (80, 24)
+        app.press(.character("/"))
+        for ch in "p1-63" { app.press(.character(ch)) }
+        app.press(.enter)
+        app.press(.character("2"))
+        for _ in 0..<50 { app.press(.down) }
+        let bottom = app.story?.scroll ?? 0
+        #expect(bottom > 0 && bottom < 10)
+        let end = app.render(width: 80, height: 24).plainText()
+        app.press(.up)
+        #expect(app.story?.scroll == bottom - 1)
+        #expect(app.render(width: 80, height: 24).plainText() != end)
     }
 
     @Test func anOldMessageHasScrolledOutOfReach() {

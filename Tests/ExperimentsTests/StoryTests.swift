@@ -87,9 +87,9 @@ import Testing
         let summary = Experiment(settings: s).run(observer: &all)
         for (l, mode) in s.modes.enumerated() {
             var effects = 0, duplicates = 0, lost = 0, deadLettered = 0, redelivered = 0
-            for (raw, events) in all.byMessage[l] {
-                let story = LaneStory(mode: mode, message: MessageID(raw: raw), events: events, faults: all.faults, settings: s,
-                                      now: all.end)
+            for (raw, indices) in all.byMessage[l] {
+                let stream = (indices + all.faults[l]).sorted().map { all.streams[l][$0] }
+                let story = LaneStory(mode: mode, message: MessageID(raw: raw), events: stream, settings: s, now: all.end)
                 let f = story.fate
                 effects += f.effects
                 duplicates += max(0, f.effects - 1)
@@ -107,25 +107,85 @@ import Testing
         }
     }
 
-    /// Every event of a run, by lane and message.
+    /// Every event of a run, per lane in the lane's order, indexed by message.
     struct AllEvents: RunObserver {
         let modes: [Mode]
-        var byMessage: [[UInt64: [SimEvent]]]
-        var faults: [SimEvent] = []
+        var streams: [[SimEvent]]
+        var byMessage: [[UInt64: [Int]]]
+        var faults: [[Int]]
         var end: Micros = 0
         init(modes: [Mode]) {
             self.modes = modes
+            streams = Array(repeating: [], count: modes.count)
             byMessage = Array(repeating: [:], count: modes.count)
+            faults = Array(repeating: [], count: modes.count)
         }
         var wantsEvents: Bool { true }
         var eventKinds: EventFilter { StoryBook.filter }
         mutating func events(_ batch: [(Mode, SimEvent)]) {
             for (mode, e) in batch {
                 let l = modes.firstIndex(of: mode)!
-                if let m = e.message { byMessage[l][m.raw, default: []].append(e) } else if e.kind == .fault && l == 0 { faults.append(e) }
+                if let m = e.message { byMessage[l][m.raw, default: []].append(streams[l].count) }
+                if e.kind == .fault { faults[l].append(streams[l].count) }
+                streams[l].append(e)
             }
         }
         mutating func finish(atMicros: [Micros], lanes: [Lane]) { end = atMicros.max() ?? 0 }
+    }
+
+    /// In-process has no ack deadline: a redelivery there follows a crash that rolled the
+    /// delivery back, and the faults stand in the order they happened in, before what they caused.
+    @Test func aRollbackIsNotADeadlineAndFaultsComeBeforeWhatTheyCaused() {
+        let (story, settings) = Self.story(seed: 7, "p1-58") {
+            $0.durationMicros = Duration.seconds(10)
+            $0.crashEveryMicros = 500_000
+            $0.crashForMicros = Duration.seconds(3)
+            $0.consumers = 2
+            $0.processingMicrosMean = 50_000
+            $0.modes = [.atLeastOnce, .inProcess]
+            $0.maxDeliveries = 2
+        }
+        let ip = Self.lane(story, .inProcess)
+        let redelivery = try? #require(ip.steps.first { $0.kind == .packet(.deliver) && $0.attempt == 2 })
+        #expect(redelivery?.reason == .rollback && redelivery?.reasonNode == .consumer(1))
+        let text = TraceText.text(story, settings: settings, lanes: [.inProcess])
+        #expect(text.contains("redelivered to c1 (delivery 2) after c2's crash rolled it back"))
+        #expect(!text.contains("after the ack deadline"))
+        // restart c1, then the delivery to c1, then c1's crash, then the dead letter: one instant.
+        let tail = ip.steps.suffix(4).map { s -> String in
+            switch s.kind {
+            case .fault: s.action?.description ?? "?"
+            case .packet(.deliver): "deliver \(s.attempt)"
+            case .deadLettered: "dead-lettered"
+            default: "other"
+            }
+        }
+        #expect(tail == ["restart consumer-1", "deliver 2", "crash consumer-1", "dead-lettered"])
+        #expect(Set(ip.steps.suffix(4).map(\.at)).count == 1)
+    }
+
+    /// A publish the network duplicated: one step with two arrivals, not two publishes; a
+    /// dropped copy is a note on its step. Two stored copies are delivered as two first
+    /// deliveries, each with its own window of doubt.
+    @Test func networkCopiesAreNotesOnTheirPacket() {
+        let (story, settings) = Self.story(seed: 4, "p1-436") {
+            $0.chaos = true
+            $0.durationMicros = Duration.seconds(30)
+            $0.duplicationPerMillion = 300_000
+            $0.modes = [.atLeastOnce, .inProcess]
+        }
+        let alo = Self.lane(story, .atLeastOnce)
+        let publishes = alo.steps.filter { $0.kind == .packet(.publish) }
+        #expect(publishes.map(\.attempt) == [1, 2])
+        #expect(publishes[0].outcome == .dropped && publishes[0].copyDropped == .partition)
+        #expect(publishes[1].arrivals.count == 2)
+        #expect(alo.fate.effects == 3)
+        let table = StoryTable(story: story)
+        #expect(table.parting.map { table.rows[$0].label } == "process #1")
+        // A fault on every link has no lifeline: no mark in any column (the sink included).
+        let diagram = StoryDiagram(story: alo, message: story.message, settings: settings).lines().map(\.plain)
+        let lossRow = try? #require(diagram.first { $0.contains("fault: loss 20%") })
+        #expect(lossRow.map { !$0.contains("◇") } == true, "\(lossRow ?? "")")
     }
 
     @Test func aMessageNeverPublishedSaysSo() {
@@ -163,7 +223,7 @@ import Testing
     }
 
     @Test func aMessageScrollsOutOfReachAndALateEventDoesNotBringItBack() {
-        var book = StoryBook(lanes: 1)
+        var book = StoryBook(lanes: 1, producers: 1)
         let s = Settings()
         let first = MessageID(producer: 0, seq: 1)
         book.record(lane: 0, Self.published(1, at: 0))
@@ -179,7 +239,7 @@ import Testing
     }
 
     @Test func aVeryLongHistoryKeepsItsStartAndItsNewestEvents() {
-        var book = StoryBook(lanes: 1)
+        var book = StoryBook(lanes: 1, producers: 1)
         let id = MessageID(producer: 0, seq: 5)
         book.record(lane: 0, Self.published(5, at: 0))
         let total = StoryBook.eventsPerMessage + 50
@@ -194,8 +254,28 @@ import Testing
         #expect(lane.steps.count == StoryBook.eventsPerMessage)
     }
 
-    @Test func faultsAreKeptOnceForEveryLane() {
-        var book = StoryBook(lanes: 2)
+    /// Producers share a lane's slots equally: each keeps its own last messages, whatever
+    /// the others publish.
+    @Test func everyProducerKeepsItsOwnLastMessages() {
+        var book = StoryBook(lanes: 1, producers: 10)
+        let kept = book.messagesPerProducer
+        #expect(kept == StoryBook.messagesPerLane / 10)
+        for seq in 1...UInt64(kept + 100) {
+            for p in 0..<10 {
+                book.record(lane: 0, SimEvent(atMicros: Micros(seq), kind: .published, hop: .publish,
+                                              message: MessageID(producer: p, seq: seq), attempt: 1, node: .producer(p)))
+            }
+        }
+        for p in 0..<10 {
+            #expect(book.holds(MessageID(producer: p, seq: UInt64(kept + 100)), lane: 0))
+            #expect(book.holds(MessageID(producer: p, seq: 101), lane: 0))
+            #expect(!book.holds(MessageID(producer: p, seq: 100), lane: 0))
+        }
+        #expect(!book.holds(MessageID(producer: 10, seq: 1), lane: 0))
+    }
+
+    @Test func faultsAreKeptForEveryLane() {
+        var book = StoryBook(lanes: 2, producers: 1)
         let id = MessageID(producer: 0, seq: 1)
         for lane in 0..<2 {
             book.record(lane: lane, Self.published(1, at: 0))
