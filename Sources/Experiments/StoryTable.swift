@@ -174,12 +174,12 @@ public struct StoryTable: Sendable {
         for m in modes { header.spans.append(StorySpan(cell(Self.laneName(m, width: w - 1)), .title)) }
         out.append(header)
         for (r, row) in rows.enumerated() {
-            let mark = r == parting ? (glyphs.arrowRight == "▶" ? "◆" : "*") : " "
+            let mark = r == parting ? glyphs.parting : " "
             var line = StoryLine([StorySpan(mark, .parting),
                                   StorySpan(Format.leftPad(StoryWords.time(row.atMicros), StoryDiagram.timeWidth - 1) + " ", .time),
                                   StorySpan(Format.rightPad(String(row.label.prefix(Self.labelWidth - 1)), Self.labelWidth), r == parting ? .parting : .text)])
             for c in row.cells {
-                line.spans.append(c.map { StorySpan(cell($0.text), $0.style) } ?? StorySpan(cell("·"), .dim))
+                line.spans.append(c.map { StorySpan(cell($0.text), $0.style) } ?? StorySpan(cell(glyphs.absent), .dim))
             }
             out.append(line)
         }
@@ -192,7 +192,7 @@ public struct StoryTable: Sendable {
             out.append(line)
         }
         if let parting {
-            out.append(StoryLine((glyphs.arrowRight == "▶" ? "◆" : "*") + " where the lanes' fates part: " + rows[parting].label + ", "
+            out.append(StoryLine(glyphs.parting + " where the lanes' fates part: " + rows[parting].label + ", "
                 + StoryWords.time(rows[parting].atMicros), .parting))
         } else if modes.count > 1 {
             out.append(StoryLine("the lanes agree on this message so far", .dim))

@@ -39,15 +39,17 @@ public struct StoryLine: Equatable, Sendable {
 public struct StoryGlyphs: Sendable {
     public var line, lifeline, doubt, down, arrowRight, arrowLeft, drop, effect, effectAgain, suppressed, deadLetter: String
     public var crash, restart, partition, otherFault, covered, arrived, onWire, crossing: String
+    /// A lane without this hop; the row where the fates part; between items of a line.
+    public var absent, parting, separator: String
 
     public static let unicode = StoryGlyphs(
         line: "─", lifeline: "│", doubt: "┃", down: "┊", arrowRight: "▶", arrowLeft: "◀", drop: "✗", effect: "●",
         effectAgain: "◉", suppressed: "⊘", deadLetter: "■", crash: "✸", restart: "↺", partition: "╳", otherFault: "◇",
-        covered: "┄", arrived: "✓", onWire: "…", crossing: "┼")
+        covered: "┄", arrived: "✓", onWire: "…", crossing: "┼", absent: "·", parting: "◆", separator: " · ")
     public static let ascii = StoryGlyphs(
         line: "-", lifeline: "|", doubt: "#", down: ":", arrowRight: ">", arrowLeft: "<", drop: "X", effect: "o",
         effectAgain: "@", suppressed: "/", deadLetter: "D", crash: "*", restart: "^", partition: "x", otherFault: "~",
-        covered: ".", arrived: "ok", onWire: "...", crossing: "+")
+        covered: ".", arrived: "ok", onWire: "...", crossing: "+", absent: ".", parting: "!", separator: " - ")
 }
 
 /// The words of a story: one sentence per step, in the vocabulary of the event stream.

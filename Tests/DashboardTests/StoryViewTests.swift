@@ -168,3 +168,17 @@ import Testing
         #expect(k.map { lines[$0 + 1].hasPrefix("     ") && lines[$0 + 1].contains("(auto-ack)") } == true, "\(screen)")
     }
 }
+
+/// `ackscope trace`'s text, golden: the two stories the seed's argument rests on.
+@Suite struct TraceGoldenTests {
+    @Test(arguments: ["p1-81", "p1-13"])
+    func traceText(_ id: String) throws {
+        var s = Settings()
+        s.seed = 1
+        var recorder = StoryRecorder(message: try #require(MessageID.parse(id)), modes: s.modes)
+        _ = Experiment(settings: s).run(observer: &recorder)
+        let story = recorder.story(settings: s)
+        assertSnapshot(TraceText.text(story, settings: s, lanes: s.modes), named: "trace-seed1-\(id)")
+        assertSnapshot(TraceText.text(story, settings: s, lanes: [.atLeastOnce], unicode: false), named: "trace-seed1-\(id)-ascii")
+    }
+}
