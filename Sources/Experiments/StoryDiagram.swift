@@ -53,8 +53,15 @@ public struct StoryDiagram: Sendable {
     }
 
     /// Where a loss is drawn: where its last copy went (a consumer that crashed holding
-    /// it, the producer whose publish was lost), else the broker.
-    func lossColumn(_ s: StoryStep) -> Int? { column(of: s.node) ?? column(of: .broker) }
+    /// it or was down when it came, the producer whose only publish was lost), else the
+    /// broker (it forgot it, crashed with it, or dropped it).
+    func lossColumn(_ s: StoryStep) -> Int? {
+        switch s.cause {
+        case .consumerCrash, .consumerDown: column(of: s.node) ?? column(of: .broker)
+        case .publishLost: column(of: .producer(message.producer))
+        default: column(of: .broker)
+        }
+    }
     var sink: Int { columns.count - 1 }
 
     /// The diagram's lines: header, rows (words wrapped to `width` when given), legend.

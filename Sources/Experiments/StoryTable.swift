@@ -169,6 +169,11 @@ public struct StoryTable: Sendable {
     public func lines(width: Int? = nil) -> [StoryLine] {
         let w = columnWidth(width: width)
         func cell(_ text: String) -> String { Format.leftPad(String(text.prefix(w - 1)), w - 1) + " " }
+        /// A cell right-aligned: its padding plain, only its words in their style.
+        func cell(_ text: String, _ style: StoryStyle) -> [StorySpan] {
+            let t = String(text.prefix(w - 1))
+            return [StorySpan(String(repeating: " ", count: w - 1 - t.count), .text), StorySpan(t, style), StorySpan(" ", .text)]
+        }
         var out: [StoryLine] = []
         var header = StoryLine([StorySpan(" " + Format.rightPad("time", StoryDiagram.timeWidth) + Format.rightPad("hop", Self.labelWidth), .dim)])
         for m in modes { header.spans.append(StorySpan(cell(Self.laneName(m, width: w - 1)), .title)) }
@@ -179,16 +184,16 @@ public struct StoryTable: Sendable {
                                   StorySpan(Format.leftPad(StoryWords.time(row.atMicros), StoryDiagram.timeWidth - 1) + " ", .time),
                                   StorySpan(Format.rightPad(String(row.label.prefix(Self.labelWidth - 1)), Self.labelWidth), r == parting ? .parting : .text)])
             for c in row.cells {
-                line.spans.append(c.map { StorySpan(cell($0.text), $0.style) } ?? StorySpan(cell(glyphs.absent), .dim))
+                line.spans += c.map { cell($0.text, $0.style) } ?? cell(glyphs.absent, .dim)
             }
             out.append(line)
         }
         var fateLine = StoryLine([StorySpan(" " + String(repeating: " ", count: StoryDiagram.timeWidth) + Format.rightPad("fate", Self.labelWidth), .title)])
-        for f in fates { fateLine.spans.append(StorySpan(cell(f.shortWords), f.gone != nil ? .drop : (f.effects > 1 ? .duplicate : .text))) }
+        for f in fates { fateLine.spans += cell(f.shortWords, f.gone != nil ? .drop : (f.effects > 1 ? .duplicate : .text)) }
         out.append(fateLine)
         if fates.contains(where: { $0.suppressed > 0 }) {
             var line = StoryLine([StorySpan(" " + String(repeating: " ", count: StoryDiagram.timeWidth + Self.labelWidth), .dim)])
-            for f in fates { line.spans.append(StorySpan(cell(f.suppressed > 0 ? "\(f.suppressed) suppressed" : ""), .suppressed)) }
+            for f in fates { line.spans += cell(f.suppressed > 0 ? "\(f.suppressed) suppressed" : "", .suppressed) }
             out.append(line)
         }
         if let parting {
