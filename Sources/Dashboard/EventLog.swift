@@ -28,10 +28,6 @@ public enum LogKind: String, Sendable, Hashable {
     }
 }
 
-/// The event kinds the log reads.
-let logFilter = EventFilter([.fault, .redelivered, .arrived, .applied, .suppressed, .lost, .deadLettered, .discarded,
-                             .dropped, .published, .trapFired])
-
 /// A notable event in words: its kind, and the sentence after the time and the lanes.
 struct Narration {
     let settings: Settings
