@@ -379,8 +379,7 @@ public struct App: Sendable {
         case .character("["): stepNotable(older: true)
         case .character("]"): stepNotable(older: false)
         case .character("/"):
-            typedID = ""
-            status = Self.typingPrompt("")
+            typedID = ""  // the status line shows the prompt while it is set
         case .escape where story != nil:
             story = nil
             status = "Back to the lanes."
@@ -403,13 +402,13 @@ public struct App: Sendable {
         return true
     }
 
-    /// The terminal's size as last drawn (the loop sets it; scrolling stops at the end).
-    public var screenWidth = 120, screenHeight = 40
+    /// The terminal's width as last drawn (the loop sets it; scrolling stops at the end).
+    public var screenWidth = 120
 
-    /// How far the story can scroll at the last drawn size.
+    /// How far the story can scroll at the last drawn width.
     var maxStoryScroll: Int {
-        let (rows, lines) = storyRowsAndLines(width: screenWidth, height: screenHeight)
-        return max(0, lines.count - rows)
+        guard let story else { return 0 }
+        return max(0, storyLines(story, inner: screenWidth - 4).count - Self.storyRows)
     }
 
     /// The messages of the log's lines, oldest first, each once (its newest line counts).
@@ -462,7 +461,7 @@ public struct App: Sendable {
         switch key {
         case .escape:
             typedID = nil
-            status = story == nil ? "Running." : "Still following \(story!.message)."
+            status = story.map { "Still following \($0.message)." } ?? "No message opened."
         case .enter:
             let text = typedID ?? ""
             typedID = nil
@@ -473,10 +472,8 @@ public struct App: Sendable {
             }
         case .backspace:
             if typedID?.isEmpty == false { typedID!.removeLast() }
-            status = Self.typingPrompt(typedID ?? "")
         case .character(let ch) where (ch.isLetter || ch.isNumber || ch == "-") && ch.isASCII && (typedID?.count ?? 0) < 24:
             typedID! += String(ch)
-            status = Self.typingPrompt(typedID ?? "")
         default:
             break
         }

@@ -16,7 +16,7 @@ extension App {
             return buf
         }
         drawHeader(&buf, y: 0)
-        let laneHeight = Self.laneRows.count + 6
+        let laneHeight = Self.panelHeight
         let laneWidth = laneBoxWidth(total: width)
         if let story {
             drawStory(&buf, story, x: 0, y: 1, width: width, height: laneHeight)
@@ -55,7 +55,7 @@ extension App {
     /// only when the log keeps at least four rows; 0 puts the timeline in the log's title.
     func scriptStripRows(_ script: Script, width: Int, logHeight: Int) -> Int {
         guard logHeight >= 8 else { return 0 }
-        let explanation = Self.wrap(script.explanation, width: width - 2).count
+        let explanation = Format.wrap(script.explanation, width: width - 2).count
         return 1 + min(explanation, 4, (logHeight - 4) / 2)
     }
 
@@ -77,7 +77,7 @@ extension App {
     }
 
     func drawScriptStrip(_ buf: inout ScreenBuffer, _ script: Script, x: Int, y: Int, width: Int, height: Int) {
-        var lines = Self.wrap(script.explanation, width: width - 2)
+        var lines = Format.wrap(script.explanation, width: width - 2)
         let room = height - 1
         if lines.count > room {
             lines = Array(lines.prefix(room))
@@ -93,7 +93,7 @@ extension App {
         let textWidth = w - 4
         var lines: [(String, StyleRole)] = []
         if let script {
-            lines += Self.wrap(script.explanation, width: textWidth).map { ($0, .text) }
+            lines += Format.wrap(script.explanation, width: textWidth).map { ($0, .text) }
             lines.append(("", .text))
             let queue = scriptQueue
             if queue.isEmpty { lines.append(("No timed actions: the workload is the experiment.", .dim)) }
@@ -120,26 +120,6 @@ extension App {
             buf.put(text, x: x + 2, y: y + 1 + k, role: role, maxWidth: textWidth)
         }
         buf.put("Any key closes this.", x: x + 2, y: y + h - 2, role: .dim, maxWidth: textWidth)
-    }
-
-    /// Words wrapped to `width` columns (a word longer than the line is cut).
-    static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            let w = word.count > width ? String(word.prefix(width)) : String(word)
-            if line.isEmpty {
-                line = w
-            } else if line.count + 1 + w.count <= width {
-                line += " " + w
-            } else {
-                lines.append(line)
-                line = w
-            }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
     }
 
     static func ellipsized(_ line: String, width: Int, glyph: String) -> String {
@@ -204,6 +184,10 @@ extension App {
 
     static let labelWidth = 15
 
+    /// Height of the top panels (lanes and topology, or the story): the counter rows, the
+    /// lane names and verdict, three sparklines and the border.
+    static var panelHeight: Int { laneRows.count + 6 }
+
     func laneBoxWidth(total: Int) -> Int {
         let n = max(1, shownLanes.count)
         let col = max(14, min(22, (total * 62 / 100 - Self.labelWidth - 2) / n))
@@ -211,9 +195,7 @@ extension App {
     }
 
     /// A lane's name in `width` columns: "effectively-once" becomes "eff-once" when narrow.
-    static func laneName(_ mode: Mode, width: Int) -> String {
-        mode.rawValue.count <= width ? mode.rawValue : (mode == .effectivelyOnce ? "eff-once" : String(mode.rawValue.prefix(width)))
-    }
+    static func laneName(_ mode: Mode, width: Int) -> String { mode.name(fitting: width) }
 
     static func laneRole(_ mode: Mode) -> StyleRole {
         switch mode {
@@ -381,7 +363,7 @@ extension App {
         for line in lines.reversed() {
             guard shown.count < rows else { break }
             let role = story != nil && line.message == story?.message ? StyleRole.selection : Self.logRole(line.kind)
-            var wrapped = Self.wrapLog(line.text(showing: shownModes), width: width - 2)
+            var wrapped = Format.wrap(line.text(showing: shownModes), width: width - 2, indent: 4)
             if wrapped.count > rows - shown.count {
                 // No room for all of it: its start, abbreviated, rather than a fragment.
                 wrapped = Array(wrapped.prefix(rows - shown.count))
@@ -392,26 +374,6 @@ extension App {
         for (k, (text, role)) in shown.enumerated() {
             buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
         }
-    }
-
-    /// A log line in rows of `width`: broken at spaces, continuation rows indented.
-    static func wrapLog(_ text: String, width: Int) -> [String] {
-        guard text.count > width, width > 12 else { return [text] }
-        var rows: [String] = []
-        var row = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            let limit = rows.isEmpty ? width : width - 4
-            if row.isEmpty {
-                row = String(word.prefix(limit))
-            } else if row.count + 1 + word.count <= limit {
-                row += " " + word
-            } else {
-                rows.append(row)
-                row = String(word.prefix(width - 4))
-            }
-        }
-        if !row.isEmpty { rows.append(row) }
-        return rows.enumerated().map { $0.offset == 0 ? $0.element : "    " + $0.element }
     }
 
     /// Every key with one line on what it demonstrates.

@@ -23,15 +23,12 @@ extension App {
     ///
     /// Only the lanes on screen (`m` chooses them), in their order.
     public func followedStory() -> MessageStory? {
-        guard let focus = story,
-              let all = book.story(of: focus.message, modes: sim.lanes.map(\.mode), settings: settings, now: sim.now) else { return nil }
-        return MessageStory(message: all.message, lanes: shownLanes.map { all.lanes[$0] })
+        story.flatMap { book.story(of: $0.message, modes: sim.lanes.map(\.mode), lanes: shownLanes, settings: settings, now: sim.now) }
     }
 
-    /// The story panel's rows for its text at this screen size, and its lines.
-    func storyRowsAndLines(width: Int, height: Int) -> (Int, [StoryLine]) {
-        (Self.laneRows.count + 6 - 3, story.map { storyLines($0, inner: width - 4) } ?? [])
-    }
+    /// Rows of text in the story panel (it takes the lanes panel's place and height; its
+    /// border and key line take three).
+    static var storyRows: Int { panelHeight - 3 }
 
     func storyLines(_ focus: StoryFocus, inner: Int) -> [StoryLine] {
         var lines: [StoryLine] = []
@@ -53,7 +50,7 @@ extension App {
                 ? "\(focus.message) has not been published yet: its producer has created \(created) messages so far."
                 : "\(focus.message): its story has scrolled out of reach. The dashboard keeps the last "
                     + "\(book.messagesPerProducer) messages of each producer in each lane; `ackscope trace --message \(focus.message)` tells any of them."
-            lines = Self.wrap(text, width: inner).map { StoryLine($0, .text) }
+            lines = Format.wrap(text, width: inner).map { StoryLine($0, .text) }
         }
         return lines
     }
@@ -62,7 +59,7 @@ extension App {
         drawBox(&buf, x: x, y: y, width: width, height: height, title: "message \(focus.message)")
         let inner = width - 4
         let lines = storyLines(focus, inner: inner)
-        let rows = height - 3
+        let rows = Self.storyRows
         let scroll = max(0, min(focus.scroll, lines.count - rows))
         let shown = lines.dropFirst(scroll).prefix(rows)
         for (k, line) in shown.enumerated() {

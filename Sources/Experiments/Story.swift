@@ -139,14 +139,14 @@ public struct LaneStory: Equatable, Sendable {
         var previous: StoryStep?
         for k in steps.indices where steps[k].kind == .packet(.deliver) && !steps[k].neverSent {
             defer { previous = steps[k] }
-            guard let p = previous, steps[k].attempt > p.attempt else { continue }
+            guard let p = previous, let consumer = p.node, steps[k].attempt > p.attempt else { continue }
             let at = steps[k].at
             let span = { (t: Micros) in t >= p.at && t <= at }
-            let consumerCrash = faults.first { span($0.atMicros) && $0.action == .crash(p.node ?? .broker) }?.atMicros
-                ?? steps.first { $0.kind == .trap && $0.node == p.node && span($0.at) }?.at
+            let consumerCrash = faults.first { span($0.atMicros) && $0.action == .crash(consumer) }?.atMicros
+                ?? steps.first { $0.kind == .trap && $0.node == consumer && span($0.at) }?.at
             let brokerCrash = faults.first { span($0.atMicros) && $0.action == .crash(.broker) }?.atMicros
             let deadline = p.at + settings.ackTimeoutMicros
-            steps[k].reasonNode = p.node
+            steps[k].reasonNode = consumer
             if let c = consumerCrash, mode.consumersInProcess || (settings.requeueOnDisconnect && c < deadline) {
                 steps[k].reason = mode.consumersInProcess ? .rollback : .requeue
             } else if !mode.consumersInProcess && deadline <= at && brokerCrash.map({ deadline <= $0 }) ?? true {
@@ -166,7 +166,7 @@ public struct LaneStory: Equatable, Sendable {
         // At-most-once: the broker forgot it when it sent it; nothing waits for the credit.
         if !mode.acksAfterProcessing { return true }
         guard let lastDelivery = steps.last(where: { $0.kind == .packet(.deliver) }) else { return false }
-        return steps.contains { ($0.kind == .packet(.ack) || $0.kind == .packet(.credit)) && $0.attempt == lastDelivery.attempt
+        return steps.contains { $0.kind == .packet(.ack) && $0.attempt == lastDelivery.attempt
             && ($0.outcome == .arrived || $0.outcome == .covered) }
     }
 
@@ -296,6 +296,12 @@ public struct StoryStep: Equatable, Sendable {
     }
 
     public var isPacketStep: Bool { if case .packet = kind { true } else { false } }
+
+    /// A packet's hop as a word: publish, confirm, deliver, redeliver, ack, credit.
+    public var hopWord: String {
+        guard case .packet(let hop) = kind else { return "" }
+        return hop == .deliver && attempt > 1 ? "redeliver" : hop.name
+    }
 
     /// Whether the packet travels from its client to the broker (publish, ack, credit).
     public var towardBroker: Bool {

@@ -120,10 +120,13 @@ public struct StoryBook: Sendable {
     /// Whether lane `lane` still holds this message's history.
     public func holds(_ id: MessageID, lane: Int) -> Bool { slot(id).map { slots[lane][$0].id == id.raw } ?? false }
 
-    /// The story of `id` as far as it is kept, or nil when no lane holds it.
-    public func story(of id: MessageID, modes: [Mode], settings: Settings, now: Micros) -> MessageStory? {
-        guard let k = slot(id), modes.indices.contains(where: { holds(id, lane: $0) }) else { return nil }
-        let lanes = modes.enumerated().map { l, mode -> LaneStory in
+    /// The story of `id` in `lanes` (indices into `modes`, the run's lanes; default: all),
+    /// as far as it is kept, or nil when none of them holds it.
+    public func story(of id: MessageID, modes: [Mode], lanes wanted: [Int]? = nil, settings: Settings, now: Micros) -> MessageStory? {
+        let wanted = wanted ?? Array(modes.indices)
+        guard let k = slot(id), wanted.contains(where: { holds(id, lane: $0) }) else { return nil }
+        let lanes = wanted.map { l -> LaneStory in
+            let mode = modes[l]
             let slot = slots[l][k]
             guard slot.id == id.raw else { return LaneStory(mode: mode, message: id, events: [], settings: settings, now: now) }
             // The message's events and the lane's faults, merged back into stream order.

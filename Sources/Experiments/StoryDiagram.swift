@@ -82,7 +82,7 @@ public struct StoryDiagram: Sendable {
             var cells = lifelines(row: r, doubt: doubt, down: down)
             draw(step, into: &cells)
             let words = StoryWords.sentence(step, of: message, mode: story.mode, settings: settings)
-            let wrapped = wordsWidth.map { wrap(words, width: $0) } ?? [words]
+            let wrapped = wordsWidth.map { Format.wrap(words, width: $0, indent: 2) }.flatMap { $0.isEmpty ? nil : $0 } ?? [words]
             for (k, piece) in wrapped.enumerated() {
                 var line = StoryLine()
                 line.spans.append(StorySpan(k == 0 ? Format.leftPad(StoryWords.time(step.at), Self.timeWidth - 1) + " " : String(repeating: " ", count: Self.timeWidth), .time))
@@ -281,23 +281,5 @@ public struct StoryDiagram: Sendable {
             }
         }
         return spans
-    }
-
-    private func wrap(_ text: String, width: Int) -> [String] {
-        guard text.count > width else { return [text] }
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            if line.isEmpty {
-                line = String(word)
-            } else if line.count + 1 + word.count <= width {
-                line += " " + word
-            } else {
-                lines.append(line)
-                line = "  " + word
-            }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
     }
 }

@@ -86,7 +86,7 @@ public enum StorySVG {
                 let from = cx(s.towardBroker ? client : broker), to = cx(s.towardBroker ? broker : client)
                 let redelivery = s.kind == .packet(.deliver) && s.attempt > 1
                 let stroke = redelivery ? "#8e24aa" : "#333"
-                let label = s.kind == .packet(.deliver) || s.kind == .packet(.ack) ? "\(shortHop(s)) \(s.attempt)" : shortHop(s)
+                let label = s.kind == .packet(.deliver) || s.kind == .packet(.ack) ? "\(s.hopWord) \(s.attempt)" : s.hopWord
                 switch s.outcome {
                 case .arrived, .onWire, .covered:
                     let dash = s.outcome == .arrived ? "" : #" stroke-dasharray="4 3""#
@@ -132,13 +132,6 @@ public enum StorySVG {
             }
         }
         return lastRow + rowHeight + 30
-    }
-
-    static func shortHop(_ s: StoryStep) -> String {
-        switch s.kind {
-        case .packet(let hop): hop == .deliver && s.attempt > 1 ? "redeliver" : hop.name
-        default: ""
-        }
     }
 
     static func colour(_ style: StoryStyle) -> String {

@@ -51,7 +51,7 @@ public struct StoryTable: Sendable {
                 switch s.kind {
                 case .packet(let hop):
                     k = key { .packet(hop.rawValue, s.attempt, $0) }
-                    label = (hop == .deliver && s.attempt > 1 ? "redeliver" : hop.name) + " #\(s.attempt)"
+                    label = s.hopWord + " #\(s.attempt)"
                 case .applied:
                     k = key { .process(s.attempt, $0) }
                     label = "process #\(s.attempt)"
@@ -146,19 +146,6 @@ public struct StoryTable: Sendable {
 
     public static let labelWidth = 17
 
-    /// A lane's name in `width` columns.
-    public static func laneName(_ mode: Mode, width: Int) -> String {
-        if mode.rawValue.count <= width { return mode.rawValue }
-        let short = switch mode {
-        case .atMostOnce: "at-most"
-        case .atLeastOnce: "at-least"
-        case .idempotent: "idempot."
-        case .effectivelyOnce: "eff-once"
-        case .inProcess: "in-proc"
-        }
-        return String(short.prefix(width))
-    }
-
     /// Lane columns wide enough for the cells, narrower when `width` says so.
     public func columnWidth(width: Int?) -> Int {
         guard let width else { return 18 }
@@ -176,7 +163,7 @@ public struct StoryTable: Sendable {
         }
         var out: [StoryLine] = []
         var header = StoryLine([StorySpan(" " + Format.rightPad("time", StoryDiagram.timeWidth) + Format.rightPad("hop", Self.labelWidth), .dim)])
-        for m in modes { header.spans.append(StorySpan(cell(Self.laneName(m, width: w - 1)), .title)) }
+        for m in modes { header.spans.append(StorySpan(cell(m.name(fitting: w - 1)), .title)) }
         out.append(header)
         for (r, row) in rows.enumerated() {
             let mark = r == parting ? glyphs.parting : " "
@@ -215,5 +202,20 @@ extension Fate {
         case .discarded?: return "discarded"
         case nil: return effects == 0 ? "not applied" : (effects == 1 ? "applied once" : (effects == 2 ? "applied twice" : "applied \(effects)x"))
         }
+    }
+}
+
+extension Mode {
+    /// The lane's name in `width` columns: "effectively-once" becomes "eff-once".
+    public func name(fitting width: Int) -> String {
+        if rawValue.count <= width { return rawValue }
+        let short = switch self {
+        case .atMostOnce: "at-most"
+        case .atLeastOnce: "at-least"
+        case .idempotent: "idempot."
+        case .effectivelyOnce: "eff-once"
+        case .inProcess: "in-proc"
+        }
+        return String(short.prefix(width))
     }
 }

@@ -164,6 +164,28 @@ public enum Format {
         let n = s.count
         return n >= width ? s : s + String(repeating: " ", count: width - n)
     }
+
+    /// Words in rows of `width` columns, broken at spaces; rows after the first start with
+    /// `indent` spaces (within the width). A word longer than its row is cut.
+    public static func wrap(_ text: String, width: Int, indent: Int = 0) -> [String] {
+        guard width > 0 else { return [] }
+        let pad = String(repeating: " ", count: max(0, min(indent, width - 1)))
+        var rows: [String] = []
+        var row = ""
+        for word in text.split(separator: " ") {
+            let room = rows.isEmpty ? width : width - pad.count
+            if row.isEmpty {
+                row = String(word.prefix(room))
+            } else if row.count + 1 + word.count <= room {
+                row += " " + word
+            } else {
+                rows.append(row)
+                row = String(word.prefix(width - pad.count))
+            }
+        }
+        if !row.isEmpty { rows.append(row) }
+        return rows.enumerated().map { $0.offset == 0 ? $0.element : pad + $0.element }
+    }
 }
 
 extension String {

@@ -164,7 +164,7 @@ struct DashboardCommand: ParsableCommand {
         // The first frame before any simulation: whatever the workload, it shows at once.
         do {
             let (w, h) = term.size
-            (app.screenWidth, app.screenHeight) = (w, h)
+            app.screenWidth = w
             term.draw(app.render(width: w, height: h))
             lastDraw = Output.monotonicNanos()
         }
@@ -200,7 +200,7 @@ struct DashboardCommand: ParsableCommand {
             }
             if dirty || now - lastDraw >= frameNanos {
                 let (w, h) = term.size
-                (app.screenWidth, app.screenHeight) = (w, h)
+                app.screenWidth = w
                 term.draw(app.render(width: w, height: h))
                 lastDraw = now
                 dirty = false

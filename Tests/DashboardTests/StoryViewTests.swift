@@ -129,7 +129,7 @@ import Testing
     /// Scrolling stops at the story's end, so one press up always moves it.
     @Test func scrollingStopsAtTheEnd() {
         var app = Self.appWithADuplicate()
-        (app.screenWidth, app.screenHeight) = (80, 24)
+        app.screenWidth = 80
         app.press(.character("/"))
         for ch in "p1-63" { app.press(.character(ch)) }
         app.press(.enter)

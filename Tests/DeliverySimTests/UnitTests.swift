@@ -57,6 +57,20 @@ import Experiments
         #expect(Format.seconds(12_310_000) == "12.31s")
     }
 
+    /// One wrap for the log, the scenario strip and the story's sentences.
+    @Test func wrappingBreaksAtSpacesIndentsAndCutsOnlyWhatCannotFit() {
+        #expect(Format.wrap("the ack was dropped on the wire", width: 12) == ["the ack was", "dropped on", "the wire"])
+        #expect(Format.wrap("the ack was dropped on the wire", width: 12, indent: 4) == ["the ack was", "    dropped", "    on the", "    wire"])
+        #expect(Format.wrap("fits", width: 12, indent: 4) == ["fits"])
+        #expect(Format.wrap("abcdefghijklmnop qr", width: 6, indent: 2) == ["abcdef", "  qr"])
+        #expect(Format.wrap("", width: 10).isEmpty && Format.wrap("x", width: 0).isEmpty)
+        for width in 1...20 {
+            for row in Format.wrap("redelivered to c3 (delivery 2) after the ack deadline", width: width, indent: 4) {
+                #expect(row.count <= width, "width \(width): \(row)")
+            }
+        }
+    }
+
     @Test func exponentialHasTheRightMean() {
         let dice = Dice(seed: 3)
         var sum: Int64 = 0
