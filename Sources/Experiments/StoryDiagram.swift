@@ -14,7 +14,8 @@ public struct StoryDiagram: Sendable {
     /// Columns between two lifelines.
     public let spacing: Int
 
-    public static let timeWidth = 11
+    /// Columns of the time column.
+    public let timeWidth: Int
 
     public init(story: LaneStory, message: MessageID, settings: Settings, unicode: Bool = true, width: Int? = nil) {
         self.story = story
@@ -27,8 +28,10 @@ public struct StoryDiagram: Sendable {
         }
         let columns: [Node?] = [.producer(message.producer), .broker] + consumers.sorted().map { .consumer($0) } + [nil]
         self.columns = columns
+        let timeWidth = StoryWords.timeColumn(story.steps.map(\.at))
+        self.timeWidth = timeWidth
         // Room for the sentences: at least 30 columns of words when a width is given.
-        let fit = width.map { ($0 - Self.timeWidth - 2 - 30) / max(1, columns.count) } ?? 9
+        let fit = width.map { ($0 - timeWidth - 2 - 30) / max(1, columns.count) } ?? 9
         spacing = max(6, min(9, fit))
     }
 
@@ -76,8 +79,8 @@ public struct StoryDiagram: Sendable {
             let start = max(0, min(areaWidth - name.count, x(k) - name.count / 2))
             for (i, ch) in name.enumerated() { header[start + i] = ch }
         }
-        out.append(StoryLine([StorySpan(Format.rightPad("time", Self.timeWidth), .dim), StorySpan(String(header), .title)]))
-        let wordsWidth = width.map { max(12, $0 - Self.timeWidth - areaWidth - 1) }
+        out.append(StoryLine([StorySpan(Format.rightPad("time", timeWidth), .dim), StorySpan(String(header), .title)]))
+        let wordsWidth = width.map { max(12, $0 - timeWidth - areaWidth - 1) }
         for (r, step) in steps.enumerated() {
             var cells = lifelines(row: r, doubt: doubt, down: down)
             draw(step, into: &cells)
@@ -85,7 +88,7 @@ public struct StoryDiagram: Sendable {
             let wrapped = wordsWidth.map { Format.wrap(words, width: $0, indent: 2) }.flatMap { $0.isEmpty ? nil : $0 } ?? [words]
             for (k, piece) in wrapped.enumerated() {
                 var line = StoryLine()
-                line.spans.append(StorySpan(k == 0 ? Format.leftPad(StoryWords.time(step.at), Self.timeWidth - 1) + " " : String(repeating: " ", count: Self.timeWidth), .time))
+                line.spans.append(StorySpan(k == 0 ? Format.leftPad(StoryWords.time(step.at), timeWidth - 1) + " " : String(repeating: " ", count: timeWidth), .time))
                 let area = k == 0 ? cells : lifelines(row: r, doubt: doubt, down: down)
                 line.spans += merged(area)
                 line.spans.append(StorySpan(" " + piece, Self.style(of: step)))

@@ -19,6 +19,8 @@ public struct StoryTable: Sendable {
     /// The first row after which the lanes' fates differ.
     public let parting: Int?
     public let fates: [Fate]
+    /// Columns of the time column.
+    public let timeWidth: Int
     let glyphs: StoryGlyphs
 
     private enum RowKey: Hashable {
@@ -86,6 +88,7 @@ public struct StoryTable: Sendable {
             return ta < tb || (ta == tb && a.offset < b.offset)
         }.map(\.element)
         rows = sorted.map { rowsByKey[$0]! }
+        timeWidth = StoryWords.timeColumn(rows.map(\.atMicros))
         fates = story.lanes.map(\.fate)
         // The first row after which the lanes' fates differ, each lane's fate counting its
         // steps on that row and above (rows are in time order, a lane's steps need not be).
@@ -149,7 +152,7 @@ public struct StoryTable: Sendable {
     /// Lane columns wide enough for the cells, narrower when `width` says so.
     public func columnWidth(width: Int?) -> Int {
         guard let width else { return 18 }
-        return max(8, min(18, (width - 1 - StoryDiagram.timeWidth - Self.labelWidth) / max(1, modes.count)))
+        return max(8, min(18, (width - 1 - timeWidth - Self.labelWidth) / max(1, modes.count)))
     }
 
     /// Header, rows, the parting note and the fates, in `width` columns (or natural width).
@@ -162,24 +165,24 @@ public struct StoryTable: Sendable {
             return [StorySpan(String(repeating: " ", count: w - 1 - t.count), .text), StorySpan(t, style), StorySpan(" ", .text)]
         }
         var out: [StoryLine] = []
-        var header = StoryLine([StorySpan(" " + Format.rightPad("time", StoryDiagram.timeWidth) + Format.rightPad("hop", Self.labelWidth), .dim)])
+        var header = StoryLine([StorySpan(" " + Format.rightPad("time", timeWidth) + Format.rightPad("hop", Self.labelWidth), .dim)])
         for m in modes { header.spans.append(StorySpan(cell(m.name(fitting: w - 1)), .title)) }
         out.append(header)
         for (r, row) in rows.enumerated() {
             let mark = r == parting ? glyphs.parting : " "
             var line = StoryLine([StorySpan(mark, .parting),
-                                  StorySpan(Format.leftPad(StoryWords.time(row.atMicros), StoryDiagram.timeWidth - 1) + " ", .time),
+                                  StorySpan(Format.leftPad(StoryWords.time(row.atMicros), timeWidth - 1) + " ", .time),
                                   StorySpan(Format.rightPad(String(row.label.prefix(Self.labelWidth - 1)), Self.labelWidth), r == parting ? .parting : .text)])
             for c in row.cells {
                 line.spans += c.map { cell($0.text, $0.style) } ?? cell(glyphs.absent, .dim)
             }
             out.append(line)
         }
-        var fateLine = StoryLine([StorySpan(" " + String(repeating: " ", count: StoryDiagram.timeWidth) + Format.rightPad("fate", Self.labelWidth), .title)])
+        var fateLine = StoryLine([StorySpan(" " + String(repeating: " ", count: timeWidth) + Format.rightPad("fate", Self.labelWidth), .title)])
         for f in fates { fateLine.spans += cell(f.shortWords, f.gone != nil ? .drop : (f.effects > 1 ? .duplicate : .text)) }
         out.append(fateLine)
         if fates.contains(where: { $0.suppressed > 0 }) {
-            var line = StoryLine([StorySpan(" " + String(repeating: " ", count: StoryDiagram.timeWidth + Self.labelWidth), .dim)])
+            var line = StoryLine([StorySpan(" " + String(repeating: " ", count: timeWidth + Self.labelWidth), .dim)])
             for f in fates { line.spans += cell(f.suppressed > 0 ? "\(f.suppressed) suppressed" : "", .suppressed) }
             out.append(line)
         }

@@ -57,6 +57,10 @@ public enum StoryWords {
     /// Virtual time to the microsecond: `1.759677s`.
     public static func time(_ micros: Micros) -> String { Format.fixed(micros, decimals: 6) + "s" }
 
+    /// Columns for a time column holding these times: at least two blanks before the
+    /// longest, so a mark in front of it never touches it (11 up to 9.999999s).
+    public static func timeColumn(_ times: [Micros]) -> Int { max(11, (times.map { time($0).count }.max() ?? 0) + 2) }
+
     /// What happened at this step, as a student would read it aloud.
     public static func sentence(_ s: StoryStep, of message: MessageID, mode: Mode, settings: Settings) -> String {
         let who = s.node?.short ?? "?"

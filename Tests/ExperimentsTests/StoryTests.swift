@@ -188,6 +188,34 @@ import Testing
         #expect(lossRow.map { !$0.contains("◇") } == true, "\(lossRow ?? "")")
     }
 
+    /// Late in a long session times take more columns: the time column grows, a mark in
+    /// front never touches a time, and rows stay aligned.
+    @Test func aLateStoryKeepsItsColumns() {
+        let id = MessageID(producer: 0, seq: 9)
+        let at: Micros = 612_345_678
+        let publish = SimEvent(atMicros: at, kind: .published, hop: .publish, message: id, attempt: 1, node: .producer(0))
+        let arrive = SimEvent(atMicros: at + 900, kind: .arrived, hop: .publish, message: id, attempt: 1, node: .producer(0))
+        let deliver = SimEvent(atMicros: at + 900, kind: .delivered, hop: .deliver, message: id, attempt: 1, node: .consumer(1))
+        let drop = SimEvent(atMicros: at + 900, kind: .dropped, hop: .deliver, cause: .wire, message: id, attempt: 1, node: .consumer(1))
+        let lost = SimEvent(atMicros: at + 900, kind: .lost, cause: .autoAck, message: id, node: .consumer(1))
+        let s = Settings()
+        let story = MessageStory(message: id, lanes: [
+            LaneStory(mode: .atMostOnce, message: id, events: [publish, arrive, deliver, drop, lost], settings: s, now: at + 1_000),
+            LaneStory(mode: .atLeastOnce, message: id, events: [publish, arrive, deliver, drop], settings: s, now: at + 1_000),
+        ])
+        let table = StoryTable(story: story)
+        #expect(table.timeWidth == 13)
+        let lines = table.lines().map(\.plain)
+        let parting = try? #require(lines.first { $0.hasPrefix("◆") })
+        #expect(parting?.hasPrefix("◆ 612.346578s fate") == true, "\(parting ?? "")")
+        let hop = lines[0].distance(from: lines[0].startIndex, to: lines[0].range(of: "hop")!.lowerBound)
+        for line in lines.dropFirst().prefix(table.rows.count) {
+            #expect(line.count > hop && line[line.index(line.startIndex, offsetBy: hop - 1)] == " ", "\(line)")
+        }
+        let diagram = StoryDiagram(story: story.lanes[0], message: id, settings: s).lines().map(\.plain)
+        #expect(diagram[1].hasPrefix(" 612.345678s "))
+    }
+
     @Test func aMessageNeverPublishedSaysSo() {
         let (story, settings) = Self.story(seed: 1, "p1-999999") { $0.durationMicros = Duration.seconds(2) }
         #expect(story.lanes.allSatisfy { $0.steps.isEmpty })
