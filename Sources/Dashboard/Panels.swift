@@ -369,9 +369,9 @@ extension App {
                 wrapped = Array(wrapped.prefix(rows - shown.count))
                 wrapped[wrapped.count - 1] = Self.ellipsized(wrapped[wrapped.count - 1], width: width - 2, glyph: unicode ? "…" : "...")
             }
-            shown.insert(contentsOf: wrapped.map { ($0, role) }, at: 0)
+            shown += wrapped.reversed().map { ($0, role) }  // bottom up
         }
-        for (k, (text, role)) in shown.enumerated() {
+        for (k, (text, role)) in shown.reversed().enumerated() {
             buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
         }
     }

@@ -168,7 +168,9 @@ public enum Format {
     /// Words in rows of `width` columns, broken at spaces; rows after the first start with
     /// `indent` spaces (within the width). A word longer than its row is cut.
     public static func wrap(_ text: String, width: Int, indent: Int = 0) -> [String] {
-        guard width > 0 else { return [] }
+        guard width > 0, !text.isEmpty else { return [] }
+        // The common case, drawn every frame for every log line: it fits.
+        if text.utf8.count <= width || text.count <= width { return [text] }
         let pad = String(repeating: " ", count: max(0, min(indent, width - 1)))
         var rows: [String] = []
         var row = ""
