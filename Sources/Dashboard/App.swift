@@ -45,6 +45,13 @@ public struct App: Sendable {
     public private(set) var story: StoryFocus?
     /// A message id being typed after `/`, if any.
     public private(set) var typedID: String?
+    /// The flow view (`v`) in the topology's place; it lasts until quit, and `--record`
+    /// writes it into the session's file.
+    public private(set) var flowView = false
+    /// The lane the flow view follows when one was picked with a digit (into `sim.lanes`).
+    public private(set) var flowPick: Int?
+    /// What the flow view remembers of the event stream: drop marks and rates per wire.
+    public private(set) var wires: WireMemory
 
     /// The story view: which message, and which lane's diagram (nil: the lanes side by side).
     public struct StoryFocus: Equatable, Sendable {
@@ -55,7 +62,7 @@ public struct App: Sendable {
         public var scroll = 0
     }
 
-    public static let speeds: [Double] = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
+    public static let speeds: [Double] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000]
     public static let lossSteps: [Int32] = [0, 10_000, 50_000, 200_000]
     public static let sampleMicros: Micros = 1_000_000
     public static let historyLength = 240
@@ -113,7 +120,8 @@ public struct App: Sendable {
         }
     }
 
-    public init(settings: Settings, unicode: Bool = true, script: Script? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0) {
+    public init(settings: Settings, unicode: Bool = true, script: Script? = nil, themeNames: [String] = ["default"], themeIndex: Int = 0,
+                view: DashboardView = .topology) {
         self.settings = settings
         self.unicode = unicode
         self.script = script
@@ -125,7 +133,12 @@ public struct App: Sendable {
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
         book = StoryBook(lanes: settings.modes.count, producers: settings.producers)
+        wires = WireMemory(lanes: settings.modes.count, producers: settings.producers, consumers: settings.consumers)
+        flowView = view == .flow
     }
+
+    /// What shows beside the lanes.
+    public var view: DashboardView { flowView ? .flow : .topology }
 
     /// The world records every event: the log reads the notable ones, the book keeps them all.
     private static func world(_ settings: Settings, _ script: Script?) -> Timeline {
@@ -194,6 +207,19 @@ public struct App: Sendable {
         case .character(" "):
             paused.toggle()
             status = paused ? "Paused: press . to process one event, space to resume." : "Running."
+        case .character("v"):
+            flowView.toggle()
+            status = flowView
+                ? "Flow view of the \(sim.lanes[flowLaneIndex].mode.rawValue) lane: packets on their wires, unacked deliveries under each consumer. v: back."
+                : "Topology: each node's state and numbers. v: the flow view."
+        case .character(let ch) where flowView && ch.isWholeNumber:
+            let n = ch.wholeNumberValue ?? 0
+            if n >= 1 && n <= shownLanes.count {
+                flowPick = shownLanes[n - 1]
+                status = "The flow view follows the \(sim.lanes[shownLanes[n - 1]].mode.rawValue) lane."
+            } else {
+                status = "\(shownLanes.count) lane\(shownLanes.count == 1 ? " is" : "s are") shown: 1 to \(shownLanes.count) picks the one the flow view follows."
+            }
         case .character("."):
             if paused {
                 step()
@@ -249,7 +275,7 @@ public struct App: Sendable {
     }
 
     private mutating func changeSpeed(_ direction: Int) {
-        let i = Self.speeds.firstIndex { $0 >= speed } ?? 3
+        let i = Self.speeds.firstIndex { $0 >= speed } ?? Self.speeds.count - 1
         speed = Self.speeds[max(0, min(Self.speeds.count - 1, i + direction))]
         status = "Speed \(Self.speedText(speed)) (virtual time per wall second)."
     }
@@ -364,6 +390,7 @@ public struct App: Sendable {
         log.removeAll()
         linesThisSecond.removeAll()
         book.removeAll()
+        wires.removeAll()
         story = nil
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
         status = "Restarted with seed \(seed)."
@@ -552,11 +579,18 @@ public struct App: Sendable {
 
     /// While paused: one event, or the next scheduled action if it comes first.
     private mutating func step() {
-        switch sim.step() {
+        // In the flow view, one event of the lane it shows: the picture moves by one hop.
+        let lane = flowView ? flowLaneIndex : nil
+        let before = lane.map { sim.lanes[$0].recorded.count } ?? 0
+        switch sim.step(lane: lane) {
         case .action(let timed):
             status = "Scheduled action at " + Format.seconds(timed.atMicros) + ": " + timed.action.description + "."
         case .event:
-            status = "One event: virtual time " + Format.seconds(sim.now) + "."
+            if let lane {
+                status = FlowWords.step(sim.lanes[lane].recorded[before...], mode: sim.lanes[lane].mode, at: sim.now)
+            } else {
+                status = "One event: virtual time " + Format.seconds(sim.now) + "."
+            }
         case .nothing:
             status = "Nothing left to happen."
         }
@@ -617,6 +651,7 @@ public struct App: Sendable {
             lastCounters[i] = c
         }
         collect()
+        wires.sample()
     }
 
     /// Files every new event into the book, and pulls the notable ones into the log,
@@ -632,6 +667,7 @@ public struct App: Sendable {
             let mode = sim.lanes[lane].mode
             for e in events {
                 book.record(lane: lane, e)
+                wires.note(lane: lane, e)
                 if e.kind == .fault {
                     // Faults are the same in every lane: log them once.
                     if lane == 0, let (kind, words) = narration.line(e, mode: mode) {

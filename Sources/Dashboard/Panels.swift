@@ -20,9 +20,15 @@ extension App {
         let laneWidth = laneBoxWidth(total: width)
         if let story {
             drawStory(&buf, story, x: 0, y: 1, width: width, height: laneHeight)
+        } else if flowView && flowCompact(width: width) {
+            drawFlow(&buf, x: 0, y: 1, width: width, height: laneHeight, compact: true)
         } else {
             drawLanes(&buf, x: 0, y: 1, width: laneWidth, height: laneHeight)
-            drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
+            if flowView {
+                drawFlow(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight, compact: false)
+            } else {
+                drawTopology(&buf, x: laneWidth, y: 1, width: width - laneWidth, height: laneHeight)
+            }
         }
         var logTop = 1 + laneHeight
         var logHeight = height - logTop - 2
@@ -188,9 +194,10 @@ extension App {
     /// lane names and verdict, three sparklines and the border.
     static var panelHeight: Int { laneRows.count + 6 }
 
+    /// The lanes panel's width; beside the flow view its columns are as narrow as they go.
     func laneBoxWidth(total: Int) -> Int {
         let n = max(1, shownLanes.count)
-        let col = max(14, min(22, (total * 62 / 100 - Self.labelWidth - 2) / n))
+        let col = flowView ? 14 : max(14, min(22, (total * 62 / 100 - Self.labelWidth - 2) / n))
         return min(total - 21, 2 + Self.labelWidth + n * col)
     }
 
@@ -295,8 +302,11 @@ extension App {
             let start = max(0, min(selection - rows / 2, list.count - rows))
             list = Array(list[start..<(start + rows)])
         }
+        // Numbers as they are, or abbreviated (1.5k) when the line would not fit: never cut.
+        var short = false
+        func number(_ n: Int) -> String { short ? Format.abbreviated(n, width: 4) : String(n) }
         func joined(_ f: (Lane) -> Int) -> String {
-            wide ? lanes.map { String(f($0)) }.joined(separator: "/") : String(f(ref))
+            wide ? lanes.map { number(f($0)) }.joined(separator: "/") : number(f(ref))
         }
         for (k, (index, node)) in list.enumerated() {
             let row = y + 1 + k
@@ -310,16 +320,28 @@ extension App {
             if let trap = st.trap { label += trap == .crashAfterEffect ? " d" : " D" }
             cx = buf.put(Format.rightPad(label, medium ? 12 : 10), x: cx, y: row, role: role, maxWidth: x + width - 1 - cx)
             guard medium else { continue }
-            let detail: String
-            switch node {
-            case .broker:
-                detail = "ready " + joined { $0.state(of: node).held } + "  unacked " + joined { $0.state(of: node).unacked }
-            case .producer:
-                detail = "sent " + String(st.processed) + "  unconfirmed " + joined { $0.state(of: node).unacked }
-            case .consumer:
-                detail = "unacked " + joined { $0.state(of: node).unacked } + "  done " + joined { $0.state(of: node).processed }
+            func detail() -> [(String, String)] {
+                switch node {
+                case .broker:
+                    [("ready", joined { $0.state(of: node).held }), ("unacked", joined { $0.state(of: node).unacked })]
+                case .producer:
+                    [("sent", number(st.processed)), ("unconfirmed", joined { $0.state(of: node).unacked })]
+                case .consumer:
+                    [("unacked", joined { $0.state(of: node).unacked }), ("done", joined { $0.state(of: node).processed })]
+                }
             }
-            buf.put(detail, x: cx, y: row, role: .dim, maxWidth: x + width - 1 - cx)
+            // The first that fits: as is; numbers abbreviated; words shortened too; the
+            // first item alone. Never a word or a number cut.
+            let room = x + width - 1 - cx
+            short = false
+            let whole = detail()
+            short = true
+            let abbreviated = detail()
+            let shortWords = abbreviated.map { ($0.0 == "unconfirmed" ? "unconf" : ($0.0 == "unacked" ? "unack" : $0.0), $0.1) }
+            let text = [whole, abbreviated, shortWords, Array(abbreviated.prefix(1)), Array(shortWords.prefix(1))]
+                .map { $0.map { $0.0 + " " + $0.1 }.joined(separator: "  ") }
+                .first { $0.count <= room } ?? ""
+            buf.put(text, x: cx, y: row, role: .dim, maxWidth: room)
         }
         if medium && list.count + 2 <= rows {
             let legend = wide ? "numbers: " + lanes.map { Self.laneName($0.mode, width: 16) }.joined(separator: " / ")
@@ -382,7 +404,7 @@ extension App {
         ("?", "this help; any key closes it"),
         ("space", "pause / resume virtual time"),
         (".", "while paused: process exactly one event"),
-        ("+ / -", "speed 0.1x to 1000x"),
+        ("+ / -", "speed 0.001x (watch packets travel) to 1000x"),
         ("Tab / arrows", "select a node (producers, broker, consumers)"),
         ("c", "crash / restart the selected node: memory and unsent acks lost"),
         ("p", "crash / restart a producer: its outbox waits, nothing published"),
@@ -395,6 +417,7 @@ extension App {
         ("d", "crash after the next effect, before its ack: a duplicate"),
         ("D", "crash after the ack, before the effect: a loss at-most-once"),
         ("m", "next set of lanes shown: idempotent, in-process, each alone"),
+        ("v", "flow view: packets moving on the wires, unacked boxes; 1-5 its lane"),
         ("f", "follow a message: the newest duplicate, loss or catch"),
         ("[ / ]", "follow an older / newer message of the log; / types an id"),
         ("1-5  Esc", "in a story: one lane's diagram; Esc back to the lanes"),
@@ -419,7 +442,7 @@ extension App {
 
     func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
         let items: [(String, String)] = [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
-                                         ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"), ("f", "follow"),
+                                         ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"), ("v", "flow"), ("f", "follow"),
                                          ("l", "loss"), ("s", "slow"), ("h", "heal"), ("e", "snapshot")]
             + (script != nil ? [("i", "scenario")] : [])
         var x = 0

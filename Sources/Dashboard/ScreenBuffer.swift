@@ -9,6 +9,8 @@ public enum StyleRole: UInt8, CaseIterable, Sendable, Hashable {
     case stateLost, stateDeadLettered, stateOutOfOrder
     case nodeUp, nodeCrashed, nodePartitioned, nodeOneWay, nodeSlow
     case sparkLow, sparkHigh
+    /// Packets in the flow view: requests (publish, deliver, redeliver) and replies.
+    case packetPublish, packetConfirm, packetDeliver, packetRedeliver, packetAck
 
     /// The key used for this role in theme files (snake_case).
     public var key: String {
@@ -41,6 +43,11 @@ public enum StyleRole: UInt8, CaseIterable, Sendable, Hashable {
         case .nodeSlow: "node_slow"
         case .sparkLow: "spark_low"
         case .sparkHigh: "spark_high"
+        case .packetPublish: "packet_publish"
+        case .packetConfirm: "packet_confirm"
+        case .packetDeliver: "packet_deliver"
+        case .packetRedeliver: "packet_redeliver"
+        case .packetAck: "packet_ack"
         }
     }
 }

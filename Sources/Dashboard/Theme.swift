@@ -188,6 +188,12 @@ public struct Theme: Equatable, Sendable {
         case .nodeSlow: RoleStyle(fg: .named(.blue), dim: true)
         case .sparkLow: RoleStyle(fg: .named(.cyan))
         case .sparkHigh: RoleStyle(fg: .named(.brightYellow), bold: true)
+        // Packets: requests bold, replies plain; the glyphs differ too (filled, hollow).
+        case .packetPublish: RoleStyle(fg: .named(.brightGreen), bold: true)
+        case .packetConfirm: RoleStyle(fg: .named(.green))
+        case .packetDeliver: RoleStyle(fg: .named(.brightCyan), bold: true)
+        case .packetRedeliver: RoleStyle(fg: .named(.brightMagenta), bold: true)
+        case .packetAck: RoleStyle(fg: .named(.cyan))
         }
     }
 

@@ -107,6 +107,10 @@ struct Broker {
     func outstanding(of c: Int) -> Int { outstanding[c] }
     func isConnected(_ c: Int) -> Bool { connected[c] }
     func deadline(of deliveryID: UInt64) -> Micros? { deliveries[deliveryID]?.deadlineMicros }
+    /// Every open delivery, in no particular order (the flow view sorts what it shows).
+    func forEachDelivery(_ body: (Delivery) -> Void) {
+        deliveries.forEach { _, d in body(d) }
+    }
     /// Every message copy the broker holds (ready, and unacked deliveries that hold one).
     func forEachCopy(_ body: (MsgRef) -> Void) {
         for m in ready { body(m.ref) }

@@ -251,7 +251,10 @@ public struct Lane: Sendable {
         }
         tally.inFlight += 1
         if packet.kind.carriesMessage { tracker.addCopy(packet.msg.id) }
-        queue.push(time: at, kind: toBroker ? .arriveAtBroker : .arriveAtClient, link: Int32(link), packet: packet)
+        // An arrival's epoch is unused by its handler: it carries the time on the wire, so
+        // the flow view can place the packet between its send and its arrival.
+        queue.push(time: at, kind: toBroker ? .arriveAtBroker : .arriveAtClient, link: Int32(link),
+                   epoch: Int32(clamping: at - now), packet: packet)
     }
 
     private mutating func dropped(_ packet: Packet, link: Int, cause: SimEvent.Cause) {
@@ -501,6 +504,8 @@ public struct Lane: Sendable {
         let word = dice.word(.processing, item.msg.id.raw, UInt64(item.origin) << 32 | UInt64(UInt32(bitPattern: item.deliveryCount)))
         var t = Dice.exponential(meanMicros: settings.processingMicrosMean, word)
         if consumers[c].slow { t += settings.ackTimeoutMicros + settings.ackTimeoutMicros / 2 }
+        consumers[c].busySince = now
+        consumers[c].busyUntil = now + max(1, t)
         queue.push(time: now + max(1, t), kind: .processingDone, link: Int32(c), epoch: consumers[c].epoch, packet: Self.noPacket)
     }
 
@@ -792,6 +797,9 @@ struct Consumer {
     /// In memory: the message being processed is `buffer.first` while `busy`.
     var buffer: Deque<Inbound> = []
     var busy = false
+    /// While `busy`: when processing of `buffer.first` began and when it will end.
+    var busySince: Micros = 0
+    var busyUntil: Micros = 0
     var processed = 0
     /// Acks (or credits) written and not sent yet: effects done that the broker cannot know of.
     var replies: Deque<Inbound> = []

@@ -190,14 +190,15 @@ public struct Timeline: Sendable {
     }
 
     /// One step while paused: the next scheduled action if it comes no later than the next
-    /// event, else the single earliest event of any lane.
-    public mutating func step() -> Stepped {
-        let nextEvent = lanes.compactMap(\.nextEventMicros).min()
+    /// event, else the single earliest event of any lane (of lane `only`, when given: the
+    /// other lanes then run up to just before it).
+    public mutating func step(lane only: Int? = nil) -> Stepped {
+        let nextEvent = only.map { lanes[$0].nextEventMicros } ?? lanes.compactMap(\.nextEventMicros).min()
         if let next = nextScheduled, nextEvent.map({ next.at <= $0 }) ?? true {
             advance(to: max(next.at, now))
             return applied.last.map { .action($0.timed) } ?? .nothing
         }
-        guard let t = nextEvent, let i = lanes.firstIndex(where: { $0.nextEventMicros == t }) else { return .nothing }
+        guard let t = nextEvent, let i = only ?? lanes.firstIndex(where: { $0.nextEventMicros == t }) else { return .nothing }
         for j in lanes.indices where j != i { lanes[j].run(until: t - 1) }
         lanes[i].step()
         now = max(now, t)

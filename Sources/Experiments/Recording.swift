@@ -14,7 +14,8 @@ public enum Recording {
     ///   - actions: every applied action in order (`Timeline.applied`).
     ///   - origins: where each came from (key, scenario, crash-every, chaos), same order.
     public static func text(session: Settings, original: Settings, actions: [TimedAction], origins: [String],
-                            stopAtMicros: Micros?, endedAtMicros: Micros, scenarioTitle: String?) -> String {
+                            stopAtMicros: Micros?, endedAtMicros: Micros, scenarioTitle: String?,
+                            view: DashboardView? = nil) -> String {
         let n = actions.count
         var explanation = "A dashboard session recorded at quit: \(n) action\(n == 1 ? "" : "s") over \(Format.seconds(endedAtMicros)) of virtual time"
         if let scenarioTitle { explanation += ", playing the scenario \"\(scenarioTitle)\"" }
@@ -32,7 +33,8 @@ public enum Recording {
             preamble.append("The session ran with \(generators.joined(separator: " ")); those faults are written out below as actions.")
         }
         let scenario = Scenario(title: scenarioTitle.map { "Recording: " + $0 } ?? "Recorded dashboard session",
-                                explanation: explanation, settings: session, timeline: actions, stopAtMicros: stopAtMicros)
+                                explanation: explanation, settings: session, timeline: actions, stopAtMicros: stopAtMicros,
+                                view: view)
         return scenario.tomlText(preamble: preamble, comments: origins.map { "from " + $0 })
     }
 }

@@ -44,9 +44,11 @@ public struct ScenarioFile: Sendable {
     /// Only in recordings: when a session went on after production stopped, the virtual
     /// time it ended (the run observes until then; needs `drain = false`).
     public var stopAtMicros: Micros?
+    /// The dashboard's view beside the lanes (`view = "flow"`); runs ignore it.
+    public var view: DashboardView?
     let positions: TOMLPositions
 
-    public static let topKeys = ["title", "explanation", "workload", "actions", "stop_at"]
+    public static let topKeys = ["title", "explanation", "workload", "actions", "stop_at", "view"]
     public static let actionKeys = ["at", "action", "target", "value"]
 
     // MARK: - Parsing
@@ -85,6 +87,7 @@ public struct ScenarioFile: Sendable {
             var workload = Workload()
             var actions: [ScenarioAction] = []
             var stopAt: Micros?
+            var view: DashboardView?
             for key in table.keys {
                 guard let value = table[key] else { continue }
                 switch key {
@@ -118,6 +121,10 @@ public struct ScenarioFile: Sendable {
                     if let s = value.string, let d = UnitParse.duration(s) { stopAt = d } else {
                         fail(key: key, "stop_at = \(show(value)): expected a duration such as \"45.2s\"")
                     }
+                case "view":
+                    if let s = value.string, let v = DashboardView(rawValue: s) { view = v } else {
+                        fail(key: key, "view = \(show(value)): expected \"topology\" or \"flow\"")
+                    }
                 default:
                     fail(key: key, value: false, unknown(key, "at the top level", allowed: ScenarioFile.topKeys))
                 }
@@ -128,7 +135,7 @@ public struct ScenarioFile: Sendable {
             }
             guard errors.isEmpty, let title, let explanation else { return nil }
             return ScenarioFile(fileName: fileName, title: title, explanation: explanation, workload: workload,
-                                actions: actions, stopAtMicros: stopAt, positions: positions)
+                                actions: actions, stopAtMicros: stopAt, view: view, positions: positions)
         }
 
         mutating func fail(key: String, value: Bool, _ message: String) {
@@ -266,8 +273,14 @@ public struct ScenarioFile: Sendable {
             }
         }
         return Scenario(title: title, explanation: explanation, settings: settings,
-                        timeline: actions.map(\.timed), stopAtMicros: stopAtMicros)
+                        timeline: actions.map(\.timed), stopAtMicros: stopAtMicros, view: view)
     }
+}
+
+/// What the dashboard shows beside the lanes: each node's state and numbers, or the flow
+/// view of packets on their wires.
+public enum DashboardView: String, CaseIterable, Sendable, Equatable {
+    case topology, flow
 }
 
 /// A scenario ready to run: settings (file, then command line, then defaults) and timeline.
@@ -278,8 +291,12 @@ public struct Scenario: Equatable, Sendable {
     /// In file order; runs sort it stably by time.
     public var timeline: [TimedAction]
     public var stopAtMicros: Micros?
+    /// The dashboard's view beside the lanes, if the file names one.
+    public var view: DashboardView?
 
-    public init(title: String, explanation: String, settings: Settings, timeline: [TimedAction], stopAtMicros: Micros? = nil) {
+    public init(title: String, explanation: String, settings: Settings, timeline: [TimedAction], stopAtMicros: Micros? = nil,
+                view: DashboardView? = nil) {
+        self.view = view
         self.title = title
         self.explanation = explanation
         self.settings = settings
@@ -305,6 +322,10 @@ public struct Scenario: Equatable, Sendable {
         if let stop = stopAtMicros {
             out += "# Production stopped at `duration`; the session went on until stop_at.\n"
             out += "stop_at = \"\(Self.time(stop))\"\n"
+        }
+        if let view {
+            out += "# The dashboard opens with this view beside the lanes (v switches).\n"
+            out += "view = \"\(view.rawValue)\"\n"
         }
         out += "\n[workload]\n" + SettingsText.toml(settings)
         for (i, item) in timeline.enumerated() {

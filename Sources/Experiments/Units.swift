@@ -102,6 +102,23 @@ public enum UnitParse {
 
 /// Formatting without Foundation, byte-identical on every machine.
 public enum Format {
+    /// A count in at most `width` characters when it can be: as is if it fits, else
+    /// 1.5k, 15k, 150k, 1.5M, … (rounded, never cut).
+    public static func abbreviated(_ n: Int, width: Int) -> String {
+        let plain = String(n)
+        guard plain.count > width else { return plain }
+        let v = Double(n.magnitude), sign = n < 0 ? "-" : ""
+        for (scale, unit) in [(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T"), (1e15, "P")] {
+            let x = v / scale
+            if x < 9.95 {
+                let tenths = Int((x * 10).rounded())
+                return sign + "\(tenths / 10).\(tenths % 10)" + unit
+            }
+            if x < 999.5 { return sign + String(Int(x.rounded())) + unit }
+        }
+        return plain
+    }
+
     /// Micros as milliseconds with three decimals: 1234 → "1.234".
     public static func millis(_ micros: Micros) -> String { fixed(micros, decimals: 3) }
 

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     })
     var mode: Mode = .atLeastOnce
 
-    @Flag(help: "Measure drawing a dashboard frame instead (200x60, three lanes, 50 consumers).")
+    @Flag(help: "Measure drawing a dashboard frame instead (200x60, three lanes, 50 consumers): lanes, story, flow view.")
     var frame = false
 
     mutating func validate() throws {
@@ -98,6 +98,9 @@ struct BenchCommand: ParsableCommand {
         measureFrames(&app, "story, the newest notable message", follow: true)
         app.press(.character("2"))
         measureFrames(&app, "at-least-once diagram of it", follow: true)
+        app.press(.escape)
+        app.press(.character("v"))
+        measureFrames(&app, "flow view, the at-least-once lane", follow: false)
     }
 
     /// With `follow`, `f` is pressed (untimed) before each frame, so the story shown is

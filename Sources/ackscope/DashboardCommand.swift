@@ -23,17 +23,24 @@ struct DashboardCommand: ParsableCommand {
             --record FILE writes the session, at quit, as a scenario file: the seed, the \
             settings and every action (keys, scenario, generated faults) with its virtual \
             time; `ackscope run --scenario FILE --json -` then prints exactly the JSON that \
-            --json writes here.
+            --json writes here, and `view = "flow"` if the flow view was on at quit.
             """)
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var workload: WorkloadOptions
 
-    @Option(parsing: .unconditional, help: "Virtual seconds per wall second at start (0.1 to 1000).")
+    @Option(parsing: .unconditional, help: "Virtual seconds per wall second at start (0.001 to 1000).")
     var speed: Double = 1
 
     @Option(help: ArgumentHelp("Colour theme: a name from `ackscope themes` or a path to a .toml file (default: $ACKSCOPE_THEME or default).", valueName: "name|path"))
     var theme: String?
+
+    @Option(help: ArgumentHelp("Beside the lanes: topology (each node's numbers) or flow (packets on their wires); v switches.", valueName: "view"),
+            transform: { text in
+                guard let v = DashboardView(rawValue: text) else { throw ValidationError("allowed: topology, flow") }
+                return v
+            })
+    var view: DashboardView?
 
     @Flag(name: .customLong("no-color"), help: "No colour at all (also when NO_COLOR is set); states keep their symbols.")
     var noColor = false
@@ -55,6 +62,7 @@ struct DashboardCommand: ParsableCommand {
         let flags = workload.workload(seed: seed)
         var settings = flags.settings
         var script: App.Script? = nil
+        var shownView = view ?? .topology
         if let scenario {
             let loaded = try ScenarioFiles.load(scenario, overrides: flags)
             settings = loaded.settings
@@ -62,6 +70,7 @@ struct DashboardCommand: ParsableCommand {
             // panels clip, and a recording writes the title back).
             script = App.Script(title: TerminalText.safe(loaded.title, limit: .max),
                                 explanation: TerminalText.safe(loaded.explanation, limit: .max), actions: loaded.timeline)
+            if view == nil, let v = loaded.view { shownView = v }
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
         // The seed's three lanes on screen, and the other two a key (`m`) away: the
@@ -96,7 +105,7 @@ struct DashboardCommand: ParsableCommand {
         }
 
         var app = App(settings: settings, unicode: term.unicode, script: script,
-                      themeNames: themes.map { TerminalText.safe($0.source.name, limit: .max) }, themeIndex: 0)
+                      themeNames: themes.map { TerminalText.safe($0.source.name, limit: .max) }, themeIndex: 0, view: shownView)
         app.setSpeed(speed)
         if !chosen.warnings.isEmpty { app.setStatus("Theme warnings: \(chosen.warnings.count); see stderr after quitting.") }
         let exitSignal = Self.loop(&app, term: term, themes: themes)
@@ -122,7 +131,7 @@ struct DashboardCommand: ParsableCommand {
     static func recording(_ app: App) -> String {
         Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied.map(\.timed),
                        origins: app.actionOrigins.map(\.rawValue), stopAtMicros: app.sessionStopAtMicros,
-                       endedAtMicros: app.sim.now, scenarioTitle: app.script?.title)
+                       endedAtMicros: app.sim.now, scenarioTitle: app.script?.title, view: app.flowView ? .flow : nil)
     }
 
     /// Writes the snapshot `e` asked for, and says where on the status line.

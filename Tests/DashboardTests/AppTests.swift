@@ -145,7 +145,7 @@ import Testing
         for _ in 0..<30 { app.press(.character("+")) }
         #expect(app.speed == 1_000)
         for _ in 0..<30 { app.press(.character("-")) }
-        #expect(app.speed == 0.1)
+        #expect(app.speed == 0.001)
         app.press(.character("m"))
         #expect(app.shownLanes == [0])
         #expect(app.press(.character("t")) == .setTheme(index: 1))

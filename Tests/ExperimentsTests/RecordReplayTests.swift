@@ -12,6 +12,28 @@ import Testing
         return try ScenarioFile.parse(text: text, fileName: "rec.toml").resolved().experiment.run().json()
     }
 
+    /// The flow view on at quit is written into the file, and read back for the dashboard;
+    /// runs ignore it.
+    @Test func theFlowViewIsRecorded() throws {
+        var s = Settings()
+        s.durationMicros = Settings.unlimitedMicros
+        var app = App(settings: s)
+        app.press(.character("v"))
+        app.advanceVirtual(by: 1_000_000)
+        app.finishSession()
+        let text = Recording.text(session: app.sessionSettings, original: app.settings, actions: app.sim.applied.map(\.timed),
+                                  origins: app.actionOrigins.map(\.rawValue), stopAtMicros: app.sessionStopAtMicros,
+                                  endedAtMicros: app.sim.now, scenarioTitle: nil, view: app.view)
+        #expect(text.contains("\nview = \"flow\"\n"))
+        let file = try ScenarioFile.parse(text: text, fileName: "rec.toml")
+        #expect(file.view == .flow)
+        #expect(try file.resolved().view == .flow)
+        #expect(try file.resolved().experiment.run().json() == app.sessionSummary().json())
+        let without = Recording.text(session: app.sessionSettings, original: app.settings, actions: [], origins: [],
+                                     stopAtMicros: nil, endedAtMicros: app.sim.now, scenarioTitle: nil)
+        #expect(try ScenarioFile.parse(text: without, fileName: "rec.toml").view == nil)
+    }
+
     @Test func keysScenarioAndGeneratorsReplayExactly() throws {
         var s = Settings()
         s.seed = 42

@@ -96,6 +96,7 @@ import Testing
         ("title = \"t\"", "bad.toml:1:1: explanation is missing"),
         ("title = \"t\"\nexplanation = \"e\"\ntitel = \"x\"", "bad.toml:3:1: unknown key 'titel' at the top level (did you mean 'title'?)"),
         ("title = 3\nexplanation = \"e\"", "bad.toml:1:9: title = 3: expected a one-line string"),
+        ("title = \"t\"\nexplanation = \"e\"\nview = \"graph\"", "bad.toml:3:8: view = \"graph\": expected \"topology\" or \"flow\""),
         ("title = \"t\"\nexplanation = \"e\"\nworkload = 1", "bad.toml:3:12: workload = 1: expected a table ([workload])"),
         ("title = \"t\"\nexplanation = \"e\"\nactions = 1", "bad.toml:3:11: actions = 1: expected an array of tables ([[actions]])"),
         ("title = \"t\"\nexplanation = \"e\"\nstop_at = \"soon\"", "bad.toml:3:11: stop_at = \"soon\": expected a duration such as \"45.2s\""),
