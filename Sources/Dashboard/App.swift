@@ -208,7 +208,9 @@ public struct App: Sendable {
             paused.toggle()
             status = paused ? "Paused: press . to process one event, space to resume." : "Running."
         case .character("v"):
-            flowView.toggle()
+            // Over a story, v shows the flow view (closing the story), never a hidden one.
+            flowView = story != nil ? true : !flowView
+            story = nil
             status = flowView
                 ? "Flow view of the \(sim.lanes[flowLaneIndex].mode.rawValue) lane: packets on their wires, unacked deliveries under each consumer. v: back."
                 : "Topology: each node's state and numbers. v: the flow view."
@@ -580,7 +582,7 @@ public struct App: Sendable {
     /// While paused: one event, or the next scheduled action if it comes first.
     private mutating func step() {
         // In the flow view, one event of the lane it shows: the picture moves by one hop.
-        let lane = flowView ? flowLaneIndex : nil
+        let lane = flowView && story == nil ? flowLaneIndex : nil
         let before = lane.map { sim.lanes[$0].recorded.count } ?? 0
         switch sim.step(lane: lane) {
         case .action(let timed):
@@ -592,7 +594,7 @@ public struct App: Sendable {
                 status = "One event: virtual time " + Format.seconds(sim.now) + "."
             }
         case .nothing:
-            status = "Nothing left to happen."
+            status = lane.map { "Nothing left to happen in the \(sim.lanes[$0].mode.rawValue) lane." } ?? "Nothing left to happen."
         }
         collect()
     }

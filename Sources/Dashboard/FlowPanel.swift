@@ -101,8 +101,8 @@ extension App {
         bottom -= 1
         guard bottom - top >= 2, iw >= 40 else { return }
         let layout = FlowLayout(app: self, x: ix, top: top, bottom: bottom, width: iw)
-        drawFlowDiagram(&buf, layout, lane: lane, laneIndex: k)
-        buf.put(flowCaption(layout, lane: lane), x: ix + 1, y: caption, role: .dim, maxWidth: iw - 2)
+        let fates = drawFlowDiagram(&buf, layout, lane: lane, laneIndex: k)
+        buf.put(flowCaption(layout, lane: lane, fates: fates, width: iw - 2), x: ix + 1, y: caption, role: .dim, maxWidth: iw - 2)
     }
 
     /// The glyphs' meanings, on one row or two; returns the row after it.
@@ -117,7 +117,7 @@ extension App {
         switch mode {
         case .atMostOnce: items.append((g.held, .stateInFlight, "held by a consumer, no ack"))
         case .inProcess: items.append((g.held, .stateUnacked, "unacked (no deadline in one process)"))
-        default: items.append((g.levels[5], .stateUnacked, "unacked: height = time to ack deadline"))
+        default: items.append((g.levels[5], .stateUnacked, unicode ? "unacked: height = time to ack deadline" : "unacked: 8ths of the ack timeout left"))
         }
         var cx = x, row = y
         for (glyph, role, word) in items {
@@ -145,7 +145,9 @@ extension App {
         }
     }
 
-    func flowCaption(_ layout: FlowLayout, lane: Lane) -> String {
+    /// What the picture needs said, most important first, as many parts as fit whole.
+    /// `fates`: what the shown crashed consumers' boxes become at their deadlines.
+    func flowCaption(_ layout: FlowLayout, lane: Lane, fates: Set<String>, width: Int) -> String {
         var parts: [String] = []
         if paused {
             parts.append("paused: . steps one event of this lane")
@@ -162,46 +164,97 @@ extension App {
             parts.append("producers p\(layout.producers.lowerBound + 1)-p\(layout.producers.upperBound) of \(settings.producers)")
         }
         // A crashed consumer's boxes are deliveries waiting for their deadlines.
-        if layout.consumers.contains(where: { c in
-            !lane.state(of: .consumer(c)).up && lane.mode.acksAfterProcessing && lane.state(of: .consumer(c)).unacked > 0
-        }) {
-            parts.insert("\(flowGlyphs.back) redelivered at its deadline", at: 0)
+        if !fates.isEmpty {
+            parts.insert("\(flowGlyphs.back) " + fates.sorted().reversed().joined(separator: " or ") + " at its deadline", at: 0)
         }
-        return parts.joined(separator: separator)
+        if !lane.brokerUp && lane.mode.acksAfterProcessing && lane.mode != .inProcess {
+            parts.insert("broker down: no deadline fires until it restarts", at: 0)
+        }
+        var line = ""
+        for part in parts {
+            let next = line.isEmpty ? part : line + separator + part
+            if next.count <= width { line = next }
+        }
+        return line
     }
 
-    func drawFlowDiagram(_ buf: inout ScreenBuffer, _ L: FlowLayout, lane: Lane, laneIndex: Int) {
+    /// Entries of the broker's deadline queue looked at per frame for the boxes: enough for
+    /// every box on screen in any ordinary world, bounded in a huge one.
+    static let deadlineScanLimit = 2_048
+
+    /// Returns what the shown crashed consumers' boxes become at their deadlines.
+    func drawFlowDiagram(_ buf: inout ScreenBuffer, _ L: FlowLayout, lane: Lane, laneIndex: Int) -> Set<String> {
         let g = flowGlyphs
         let now = sim.now
         // The buses beside the broker, and the broker's box.
         drawBus(&buf, x: L.leftBus, rows: L.producerRows, mid: L.mid, clientsLeft: true)
         drawBus(&buf, x: L.rightBus, rows: L.consumerRows, mid: L.mid, clientsLeft: false)
         drawBrokerBox(&buf, L, lane: lane)
+        // The shown consumers' unacked deliveries, earliest deadline first: one walk of the
+        // broker's deadline queue, stopping once each has as many boxes as fit.
+        let boxRoom = L.right - L.consumerLabel
+        var open = Array(repeating: [OpenDelivery](), count: L.consumers.count)
+        if lane.mode.acksAfterProcessing && lane.mode != .inProcess {
+            // Each consumer needs as many as fit, or as many as it has: then the walk stops.
+            let wanted = L.consumers.map { min(boxRoom, lane.state(of: .consumer($0)).unacked) }
+            var full = zip(open, wanted).filter { $0.0.count >= $0.1 }.count
+            if full < open.count {
+                lane.forEachOpenDeliveryByDeadline(limit: Self.deadlineScanLimit) { d in
+                    guard L.consumers.contains(d.consumer) else { return true }
+                    let k = d.consumer - L.consumers.lowerBound
+                    if open[k].count < wanted[k] {
+                        open[k].append(d)
+                        if open[k].count == wanted[k] { full += 1 }
+                    }
+                    return full < open.count
+                }
+            }
+        }
+        // Drops still shown, by wire (not above the motion speed: rates say it there).
+        let rates = speed > Self.flowMotionMaxSpeed
+        var marks: [Int: [(WireMemory.Mark, Double)]] = [:]
+        var lostIn: [Int: Int] = [:]
+        if !rates {
+            for m in wires.marks[laneIndex] {
+                guard let age = markAge(m) else { continue }
+                if m.lost { lostIn[m.wire, default: 0] += 1 } else { marks[m.wire, default: []].append((m, age)) }
+            }
+        }
         // Each client's wire and label.
         for (j, p) in L.producers.enumerated() {
             let node = Node.producer(p)
             drawWire(&buf, from: L.producerWire.lowerBound, to: L.producerWire.upperBound, y: L.producerRows[j], node: node, lane: lane)
             drawNodeLabel(&buf, node, lane: lane, x: L.x, y: L.producerRows[j])
         }
+        var fates = Set<String>()
         for (j, c) in L.consumers.enumerated() {
             let node = Node.consumer(c)
             drawWire(&buf, from: L.consumerWire.lowerBound, to: L.consumerWire.upperBound, y: L.consumerRows[j], node: node, lane: lane)
             let after = drawNodeLabel(&buf, node, lane: lane, x: L.consumerLabel, y: L.consumerRows[j])
-            drawConsumerWork(&buf, c, lane: lane, x: after + 1, y: L.consumerRows[j], width: L.right - after - 1,
-                             under: L.consumerLabel)
+            let fate = drawConsumerWork(&buf, c, lane: lane, open: open[j], lost: lostIn[settings.producers + c] ?? 0,
+                                        x: after + 1, y: L.consumerRows[j], width: L.right - after - 1, under: L.consumerLabel)
+            if let fate { fates.insert(fate) }
+        }
+        if rates {
+            drawRates(&buf, L, laneIndex: laneIndex)
+            return fates
         }
         // What is on the wires, by wire.
         var onWire: [Int: [WirePacket]] = [:]
         lane.forEachPacketOnWire { p in
-            if L.wire(of: p.node) != nil { onWire[L.wireIndex(p.node), default: []].append(p) }
+            if let w = L.wire(of: p.node) { onWire[w, default: []].append(p) }
         }
-        let rates = speed > Self.flowMotionMaxSpeed
-        for (wire, packets) in onWire.sorted(by: { $0.key < $1.key }) where !rates {
+        var crowded = Set<Int>()
+        for (wire, packets) in onWire.sorted(by: { $0.key < $1.key }) {
             guard let (row, span, brokerOnLeft) = L.wire(ofIndex: wire) else { continue }
             let cells = span.count
             if packets.count > cells {
-                let text = " \(packets.count) on the wire "
-                buf.put(text, x: span.lowerBound + max(0, (cells - text.count) / 2), y: row, role: .stateInFlight, maxWidth: cells)
+                // A count, not a smear; the drops on it join the count.
+                let n = packets.count, drops = marks[wire]?.count ?? 0
+                let d = drops > 0 ? " \(g.drop)\(g.times)\(drops)" : ""
+                let text = [" \(n) on the wire\(d) ", "\(n) on the wire\(d)", "\(n) on wire\(d)", "\(n)\(d)", "\(n)"].first { $0.count <= cells } ?? ""
+                buf.put(text, x: span.lowerBound + (cells - text.count) / 2, y: row, role: .stateInFlight, maxWidth: cells)
+                crowded.insert(wire)
                 continue
             }
             for p in packets.sorted(by: Self.packetOrder) {
@@ -212,11 +265,8 @@ extension App {
                 buf[fromLeft ? span.lowerBound + along : span.upperBound - 1 - along, row] = Cell(glyph, role)
             }
         }
-        if rates {
-            drawRates(&buf, L, laneIndex: laneIndex)
-        } else {
-            drawMarks(&buf, L, laneIndex: laneIndex)
-        }
+        drawMarks(&buf, L, marks.filter { !crowded.contains($0.key) }, lane: lane)
+        return fates
     }
 
     /// Deterministic drawing order: the packet sent last is drawn on top.
@@ -276,17 +326,26 @@ extension App {
         buf.fill(x: from, y: y, width: to - from, height: 1, scalar: g.wire, role: down || cut.any ? .dim : .border)
         guard cut.any else { return }
         let x = unicode ? "✗" : "x"
-        let text: String
+        let (right, left) = unicode ? ("→", "←") : (">", "<")
+        let forms: [String]
         if cut.toBroker && cut.fromBroker {
-            text = " \(x) cut \(x) "
+            forms = [" \(x) cut \(x) ", "\(x)cut\(x)", "\(x)\(x)"]
         } else if cut.toBroker {
-            // One way: what travels toward the broker is lost.
-            if case .producer = node { text = " publishes \(x)\(unicode ? "→" : ">") " } else { text = " \(unicode ? "←" : "<")\(x) acks " }
+            // One way: what travels toward the broker is lost; the arrow points that way.
+            if case .producer = node {
+                forms = [" publishes \(x)\(right) ", "pubs \(x)\(right)", "\(x)\(right)"]
+            } else {
+                forms = [" \(left)\(x) acks ", "\(left)\(x)acks", "\(left)\(x)"]
+            }
         } else {
-            text = " \(x) deliveries "
+            if case .producer = node {
+                forms = [" \(left)\(x) confirms ", "\(left)\(x)"]
+            } else {
+                forms = [" deliveries \(x)\(right) ", "\(x)\(right)"]
+            }
         }
         let width = to - from
-        let shown = text.count <= width ? text : " \(x) "
+        let shown = forms.first { $0.count <= width } ?? ""
         buf.put(shown, x: from + max(0, (width - shown.count) / 2), y: y, role: .nodePartitioned, maxWidth: width)
     }
 
@@ -302,79 +361,88 @@ extension App {
     }
 
     /// Beside a consumer: its processing (while slow, the bar outlives the ack deadline),
-    /// and under it its unacked deliveries, each a box shrinking to its deadline.
-    func drawConsumerWork(_ buf: inout ScreenBuffer, _ c: Int, lane: Lane, x: Int, y: Int, width: Int, under: Int) {
-        guard width > 3 else { return }
+    /// and under it its unacked deliveries (`open`, earliest deadline first), each a box
+    /// shrinking to its deadline.
+    /// Returns what its boxes become at their deadlines when it is crashed ("redelivered",
+    /// "dead-lettered"), if it has any.
+    @discardableResult
+    func drawConsumerWork(_ buf: inout ScreenBuffer, _ c: Int, lane: Lane, open: [OpenDelivery], lost: Int,
+                          x: Int, y: Int, width: Int, under: Int) -> String? {
+        guard width > 3 else { return nil }
+        var fates: [String] = []
         let g = flowGlyphs
-        let node = Node.consumer(c)
-        let st = lane.state(of: node)
+        let st = lane.state(of: .consumer(c))
         let now = sim.now
-        var open: [OpenDelivery] = []
-        lane.forEachOpenDelivery { d in if d.consumer == c && d.holdsCopy { open.append(d) } }
-        open.sort { ($0.deadlineMicros ?? .max, $0.message.raw, $0.delivery) < ($1.deadlineMicros ?? .max, $1.message.raw, $1.delivery) }
         let work = lane.work(of: c)
         // The row of the wire: the state, or the processing bar.
         if !st.up {
             buf.put("CRASHED", x: x, y: y, role: .nodeCrashed, maxWidth: width)
         } else if let p = work.processing, p.until - p.since > Micros(speed * 100_000) {
             // Long enough to be seen for a few frames: from its start to its end or its
-            // message's ack deadline, whichever is later; the deadline marked.
-            let deadline = open.last(where: { $0.message == p.message })?.deadlineMicros
-            let end = max(p.until, deadline ?? p.until)
+            // delivery's ack deadline, whichever is later; the deadline marked.
+            let end = max(p.until, p.deadline ?? p.until)
             let span = Double(max(1, end - p.since))
-            let cells = width
-            let doneCells = Int(Double(now - p.since) / span * Double(cells))
-            let mark = deadline.map { Int(Double($0 - p.since) / span * Double(cells - 1)) }
-            for i in 0..<cells {
-                let overdue = deadline.map { now > $0 && i > (mark ?? cells) } ?? false
+            let doneCells = max(0, min(width, Int(Double(now - p.since) / span * Double(width))))
+            let mark = p.deadline.map { max(0, min(width - 1, Int(Double($0 - p.since) / span * Double(width - 1)))) }
+            for i in 0..<width {
+                let overdue = p.deadline.map { now > $0 && i > (mark ?? width) } ?? false
                 let role: StyleRole = overdue ? .stateRedelivered : (st.slow ? .nodeSlow : .stateInFlight)
                 buf[x + i, y] = Cell(i < doneCells ? g.done : g.left, i < doneCells ? role : .dim)
             }
             if let mark { buf[x + mark, y] = Cell(g.deadline, .warning) }
         }
         // The row under it: the window of doubt.
-        let row = y + 1
-        var cx = under
-        let width = x + width - under
-        var glyphs: [Cell] = []
-        var after = ""
-        if lane.mode.acksAfterProcessing {
-            if st.up {
-                for d in open {
-                    if let deadline = d.deadlineMicros {
-                        let left = deadline - now
-                        if left <= 0 {
-                            glyphs.append(Cell(g.back, .stateRedelivered))
-                        } else {
-                            let level = Int((Double(left) / Double(max(1, settings.ackTimeoutMicros)) * 8).rounded(.up))
-                            glyphs.append(Cell(g.levels[max(1, min(8, level)) - 1], .stateUnacked))
-                        }
-                    } else {
-                        glyphs.append(Cell(g.held, .stateUnacked))
-                    }
-                }
-            } else {
-                glyphs = open.map { _ in Cell(g.back, .stateRedelivered) }
-                if let first = open.first?.deadlineMicros {
-                    // The longest wording that fits beside the boxes.
-                    let t = Format.seconds(first)
-                    let room = width - min(glyphs.count, width)
-                    after = [" redelivered at " + t, " back at " + t, " at " + t].first { $0.count <= room } ?? ""
+        let room = x + width - under
+        var cells: [Cell] = []
+        var total = 0
+        var tails: [String] = [""]
+        var tailRole = StyleRole.stateRedelivered
+        switch lane.mode {
+        case .atMostOnce:
+            total = work.held
+            cells = Array(repeating: Cell(g.held, .stateInFlight), count: min(total, room))
+        case .inProcess:
+            total = st.unacked
+            cells = Array(repeating: Cell(g.held, .stateUnacked), count: min(total, room))
+        default:
+            total = st.unacked
+            let max = lane.maxDeliveries
+            let givesUp = { (d: OpenDelivery) in max > 0 && Int(d.delivery) >= max }
+            for d in open {
+                let deadline = d.deadlineMicros ?? now
+                if !st.up {
+                    cells.append(Cell(g.back, givesUp(d) ? .stateDeadLettered : .stateRedelivered))
+                } else if deadline <= now {
+                    // Overdue: only while the broker is down does a deadline wait.
+                    cells.append(Cell(g.levels[0], .dim))
+                } else {
+                    let level = Int((Double(deadline - now) / Double(Swift.max(1, settings.ackTimeoutMicros)) * 8).rounded(.up))
+                    cells.append(Cell(g.levels[Swift.max(1, Swift.min(8, level)) - 1], .stateUnacked))
                 }
             }
-        } else {
-            glyphs = Array(repeating: Cell(g.held, .stateInFlight), count: work.held)
+            if !st.up, let first = open.first, let deadline = first.deadlineMicros {
+                let t = Format.seconds(deadline)
+                let fate = givesUp(first) ? "dead-lettered" : "redelivered"
+                if givesUp(first) { tailRole = .stateDeadLettered }
+                tails = [" \(fate) at \(t)", " at \(t)", ""]
+                fates = [fate]
+            }
         }
-        let lost = wires.marks[flowLaneIndex].filter { $0.lost && $0.wire == settings.producers + c && markAge($0) != nil }.count
-        if lost > 0 { after += " \(g.drop) lost \(lost)" }
-        let room = width - after.count
-        if glyphs.count > room {
-            let more = " +\(glyphs.count - max(0, room - 6))"
-            glyphs = Array(glyphs.prefix(max(0, room - 6)))
-            after = more + after
+        let lostText = lost > 0 ? " \(g.drop) lost \(lost)" : ""
+        // The longest wording that fits; if even the boxes do not, fewer boxes and a count.
+        var shown = cells.count
+        func more(_ n: Int) -> String { total > n ? " +\(total - n)" : "" }
+        var tail = tails.first { shown + more(shown).count + $0.count + lostText.count <= room }
+        while tail == nil && shown > 0 {
+            shown -= 1
+            tail = shown + more(shown).count + lostText.count <= room ? "" : nil
         }
-        for cell in glyphs { buf[cx, row] = cell; cx += 1 }
-        buf.put(after, x: cx, y: row, role: lost > 0 ? .stateLost : .stateRedelivered, maxWidth: under + width - cx)
+        var cx = under
+        for cell in cells.prefix(shown) { buf[cx, y + 1] = cell; cx += 1 }
+        cx = buf.put(more(shown), x: cx, y: y + 1, role: .stateUnacked, maxWidth: under + room - cx)
+        cx = buf.put(tail ?? "", x: cx, y: y + 1, role: tailRole, maxWidth: under + room - cx)
+        buf.put(lostText, x: cx, y: y + 1, role: .stateLost, maxWidth: under + room - cx)
+        return fates.first
     }
 
     /// How old a mark is in wall seconds at the speed set, if it is still shown.
@@ -384,17 +452,12 @@ extension App {
         return age <= Self.markWall ? age : nil
     }
 
-    /// Where packets fell: a `✗` that fades, or a count when several lie on one wire.
-    func drawMarks(_ buf: inout ScreenBuffer, _ L: FlowLayout, laneIndex: Int) {
+    /// Where packets fell: a `✗` that fades, or a count when several lie on one wire. A cut
+    /// wire says so in its middle instead: everything sent the dead way falls there.
+    func drawMarks(_ buf: inout ScreenBuffer, _ L: FlowLayout, _ byWire: [Int: [(WireMemory.Mark, Double)]], lane: Lane) {
         let g = flowGlyphs
-        var byWire: [Int: [(WireMemory.Mark, Double)]] = [:]
-        for m in wires.marks[laneIndex] where !m.lost {
-            if let age = markAge(m) { byWire[m.wire, default: []].append((m, age)) }
-        }
         for (wire, marks) in byWire {
-            guard let (row, span, brokerOnLeft) = L.wire(ofIndex: wire) else { continue }
-            // A cut wire says so in its middle: everything sent the dead way falls there.
-            guard !sim.lanes[laneIndex].cut(of: L.node(ofWire: wire)).any else { continue }
+            guard let (row, span, brokerOnLeft) = L.wire(ofIndex: wire), !lane.cut(of: L.node(ofWire: wire)).any else { continue }
             let youngest = marks.map(\.1).min() ?? 0
             let role: StyleRole = youngest <= Self.markBrightWall ? .stateLost : .dim
             if marks.count > 1 {
@@ -419,11 +482,16 @@ extension App {
             let t = rates[wire]
             let rightward = brokerOnLeft ? t.fromBroker : t.toBroker
             let leftward = brokerOnLeft ? t.toBroker : t.fromBroker
-            var text = "\(Format.abbreviated(rightward, width: 4))\(right)\(left)\(Format.abbreviated(leftward, width: 4))"
-            if t.dropped > 0 { text += " \(flowGlyphs.drop)\(Format.abbreviated(t.dropped, width: 4))" }
-            if text.count + 2 <= span.count { text = " " + text + " " }
-            buf.put(text, x: span.lowerBound + max(0, (span.count - text.count) / 2), y: row,
-                    role: t.dropped > 0 ? .stateLost : .stateInFlight, maxWidth: span.count)
+            // The widest form that fits: numbers abbreviated harder, then the drops left out.
+            var forms: [String] = []
+            for w in [4, 3] {
+                let a = Format.abbreviated(rightward, width: w), b = Format.abbreviated(leftward, width: w)
+                let drops = t.dropped > 0 ? " \(flowGlyphs.drop)\(Format.abbreviated(t.dropped, width: w))" : ""
+                forms += [" \(a)\(right) \(left)\(b)\(drops) ", "\(a)\(right)\(left)\(b)\(drops)", "\(a)\(right)\(left)\(b)"]
+            }
+            let text = forms.first { $0.count <= span.count } ?? ""
+            buf.put(text, x: span.lowerBound + (span.count - text.count) / 2, y: row,
+                    role: t.dropped > 0 && text.contains(String(flowGlyphs.drop)) ? .stateLost : .stateInFlight, maxWidth: span.count)
         }
     }
 }

@@ -246,10 +246,12 @@ extension App {
         if lanes.contains(where: { $0.counters.discarded > 0 }), let lost = rows.firstIndex(where: { $0.0 == "lost" }) {
             rows.insert(("discarded", \.discarded, .stateLost), at: lost + 1)
         }
+        // Each lane's counters once per frame (reading them sums over the consumers).
+        let counters = lanes.map(\.counters)
         for (label, path, role) in rows where row < y + height - 1 {
             buf.put(label, x: x + 2, y: row, role: .text, maxWidth: Self.labelWidth - 1)
-            for (i, lane) in lanes.enumerated() {
-                let v = lane.counters[keyPath: path]
+            for i in lanes.indices {
+                let v = counters[i][keyPath: path]
                 buf.put(Format.leftPad(String(v), col - 1), x: x0 + i * col, y: row, role: v == 0 ? .dim : role, maxWidth: col)
             }
             row += 1
@@ -259,7 +261,7 @@ extension App {
         for (label, path) in sparks where row < y + height - 1 {
             buf.put(label, x: x + 2, y: row, role: .dim, maxWidth: Self.labelWidth - 1)
             for (i, laneIndex) in shownLanes.enumerated() {
-                drawSpark(&buf, x: x0 + i * col + 1, y: row, width: col - 2, values: history[laneIndex].map { $0[keyPath: path] })
+                drawSpark(&buf, x: x0 + i * col + 1, y: row, width: col - 2, values: history[laneIndex].suffix(col - 2).map { $0[keyPath: path] })
             }
             row += 1
         }

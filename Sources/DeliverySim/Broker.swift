@@ -107,9 +107,13 @@ struct Broker {
     func outstanding(of c: Int) -> Int { outstanding[c] }
     func isConnected(_ c: Int) -> Bool { connected[c] }
     func deadline(of deliveryID: UInt64) -> Micros? { deliveries[deliveryID]?.deadlineMicros }
-    /// Every open delivery, in no particular order (the flow view sorts what it shows).
-    func forEachDelivery(_ body: (Delivery) -> Void) {
-        deliveries.forEach { _, d in body(d) }
+    /// Open deliveries that have a deadline, earliest first, looking at no more than
+    /// `limit` entries of the deadline queue (settled ones are skipped); stops when `body`
+    /// returns false. The flow view's boxes: the next to come back, cheaply.
+    func forEachByDeadline(limit: Int, _ body: (Delivery) -> Bool) {
+        for (due, id) in deadlines.prefix(limit) {
+            if let d = deliveries[id], d.deadlineMicros == due, !body(d) { return }
+        }
     }
     /// Every message copy the broker holds (ready, and unacked deliveries that hold one).
     func forEachCopy(_ body: (MsgRef) -> Void) {

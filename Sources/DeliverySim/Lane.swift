@@ -506,6 +506,7 @@ public struct Lane: Sendable {
         if consumers[c].slow { t += settings.ackTimeoutMicros + settings.ackTimeoutMicros / 2 }
         consumers[c].busySince = now
         consumers[c].busyUntil = now + max(1, t)
+        consumers[c].busyDeadline = mode.acksAfterProcessing ? broker.deadline(of: item.deliveryID) ?? .max : .max
         queue.push(time: now + max(1, t), kind: .processingDone, link: Int32(c), epoch: consumers[c].epoch, packet: Self.noPacket)
     }
 
@@ -800,6 +801,8 @@ struct Consumer {
     /// While `busy`: when processing of `buffer.first` began and when it will end.
     var busySince: Micros = 0
     var busyUntil: Micros = 0
+    /// The ack deadline of the delivery being processed when it began (.max: none).
+    var busyDeadline: Micros = .max
     var processed = 0
     /// Acks (or credits) written and not sent yet: effects done that the broker cannot know of.
     var replies: Deque<Inbound> = []

@@ -52,12 +52,13 @@ public struct OpenDelivery: Equatable, Sendable {
 public struct ConsumerWork: Equatable, Sendable {
     /// Messages in its memory, the one being processed first.
     public var held: Int
-    /// The message being processed and when that began and will end, if busy.
-    public var processing: (message: MessageID, since: Micros, until: Micros)?
+    /// The message being processed, when that began and will end, and the ack deadline
+    /// its delivery had when it began (nil: none), if busy.
+    public var processing: (message: MessageID, since: Micros, until: Micros, deadline: Micros?)?
 
     public static func == (a: ConsumerWork, b: ConsumerWork) -> Bool {
-        a.held == b.held && a.processing?.message == b.processing?.message
-            && a.processing?.since == b.processing?.since && a.processing?.until == b.processing?.until
+        a.held == b.held && a.processing?.message == b.processing?.message && a.processing?.since == b.processing?.since
+            && a.processing?.until == b.processing?.until && a.processing?.deadline == b.processing?.deadline
     }
 }
 
@@ -81,18 +82,21 @@ extension Lane {
         }
     }
 
-    /// Every delivery open at the broker now, in no particular order.
-    public func forEachOpenDelivery(_ body: (OpenDelivery) -> Void) {
-        broker.forEachDelivery { d in
+    /// Open deliveries that have an ack deadline, earliest deadline first, looking at no
+    /// more than `limit` entries of the broker's deadline queue; stops when `body` returns
+    /// false. (In-process deliveries have no deadline; at-most-once ones hold no copy.)
+    public func forEachOpenDeliveryByDeadline(limit: Int, _ body: (OpenDelivery) -> Bool) {
+        broker.forEachByDeadline(limit: limit) { d in
             body(OpenDelivery(consumer: Int(d.consumer), message: d.msg.ref.id, delivery: d.msg.deliveryCount,
-                              deadlineMicros: d.deadlineMicros == .max ? nil : d.deadlineMicros, holdsCopy: d.holdsCopy))
+                              deadlineMicros: d.deadlineMicros, holdsCopy: d.holdsCopy))
         }
     }
 
     /// What consumer `c` holds and is processing.
     public func work(of c: Int) -> ConsumerWork {
         let con = consumers[c]
-        let processing = con.busy && con.up ? con.buffer.first.map { ($0.msg.id, con.busySince, con.busyUntil) } : nil
+        let deadline = con.busyDeadline == .max ? nil : con.busyDeadline
+        let processing = con.busy && con.up ? con.buffer.first.map { ($0.msg.id, con.busySince, con.busyUntil, deadline) } : nil
         return ConsumerWork(held: con.up ? con.buffer.count : 0, processing: processing)
     }
 
@@ -109,4 +113,7 @@ extension Lane {
 
     /// Whether the broker is up.
     public var brokerUp: Bool { broker.up }
+
+    /// Deliveries the broker gives up on at their deadline once they reach this count (0: never).
+    public var maxDeliveries: Int { broker.maxDeliveries }
 }

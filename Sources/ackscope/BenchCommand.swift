@@ -101,6 +101,16 @@ struct BenchCommand: ParsableCommand {
         app.press(.escape)
         app.press(.character("v"))
         measureFrames(&app, "flow view, the at-least-once lane", follow: false)
+        // A crowded broker: tens of thousands of unacked deliveries behind the boxes.
+        s.producers = 12
+        s.prefetch = 1_000
+        s.processingMicrosMean = 500_000
+        var heavy = App(settings: s, unicode: true, view: .flow)
+        heavy.advanceVirtual(by: 10_000_000)
+        let unacked = heavy.sim.lanes[heavy.flowLaneIndex].counters.unacked
+        measureFrames(&heavy, "flow view, 12 producers, prefetch 1000, \(unacked) unacked", follow: false)
+        heavy.press(.character("v"))
+        measureFrames(&heavy, "topology, the same world", follow: false)
     }
 
     /// With `follow`, `f` is pressed (untimed) before each frame, so the story shown is

@@ -84,7 +84,7 @@ import Testing
         app.advanceVirtual(by: 1_000_000)
         let alo = app.sim.lanes[app.flowLaneIndex]
         var open = 0
-        alo.forEachOpenDelivery { _ in open += 1 }
+        alo.forEachOpenDeliveryByDeadline(limit: 1_000) { _ in open += 1; return true }
         #expect(open >= 2, "a slow consumer holds several unacked deliveries")
         let before = Self.flowText(app)
         let boxes = before.first { $0.contains("▁") || $0.contains("█") || $0.contains("▇") }
@@ -195,6 +195,76 @@ import Testing
         ascii.advanceVirtual(by: app.sim.now)
         let wide = ascii.render(width: 120, height: 40).plainText().unicodeScalars.filter { $0.value > 127 }
         #expect(wide.isEmpty, "\(String(String.UnicodeScalarView(wide)))")
+    }
+
+    /// The processing bar keeps the deadline its delivery had when processing began, so a
+    /// slow consumer's bar is seen running past the mark.
+    @Test func aSlowConsumersBarRunsPastItsDeadline() {
+        var app = Self.app { $0.consumers = 1; $0.ratePerSecond = 5; $0.lossPerMillion = 0 }
+        app.press(.tab); app.press(.tab)
+        app.press(.character("s"))
+        var past = false
+        for _ in 0..<40 where !past {
+            app.advanceVirtual(by: 100_000)
+            guard let row = Self.flowText(app).first(where: { $0.contains("c1 ◔") }),
+                  let mark = row.firstIndex(of: "┃") else { continue }
+            past = row[row.index(after: mark)...].contains("▓")
+        }
+        #expect(past, "the bar went past the deadline mark")
+    }
+
+    /// With the broker down, deadlines wait: nothing may be drawn outside the consumer's bar.
+    @Test func aDownBrokerDrawsNothingOutsideThePanel() {
+        var app = Self.app { $0.producers = 3; $0.consumers = 5; $0.processingMicrosMean = 300_000 }
+        app.advanceVirtual(by: 800_000)
+        app.press(.character("b"))
+        for _ in 0..<3 {
+            app.advanceVirtual(by: 1_000_000)
+            let a = app.render(width: 120, height: 40)
+            let x0 = app.laneBoxWidth(total: 120)
+            for y in 1..<(1 + App.panelHeight) {
+                #expect(!(0...x0).contains { a[$0, y].scalar == "┃" }, "row \(y): nothing of the flow view leaks left")
+            }
+            #expect(Self.flowText(app).joined().contains("┌─ broker ─"))
+            #expect(Self.flowText(app).joined().contains("broker down: no deadline fires until it restarts"))
+        }
+    }
+
+    /// More packets than cells: a whole count, never a cut word; drops join the count.
+    @Test func aCrowdedWireShowsAWholeCount() {
+        for (width, height) in [(120, 40), (80, 24)] {
+            var app = Self.app { $0.ratePerSecond = 3_000; $0.latencyMicrosMin = 5_000; $0.latencyMicrosMax = 10_000 }
+            app.advanceVirtual(by: 500_000)
+            let row = Self.flowText(app, width: width, height: height).first { $0.contains("p1 ") && $0.contains("┤") } ?? ""
+            let wire = row.split(separator: "┤").first.map { String($0.drop { $0 != "─" && !$0.isNumber }) } ?? ""
+            let words = wire.split(whereSeparator: { $0 == "─" || $0 == " " }).joined(separator: " ")
+            #expect(words.first?.isNumber == true, "\(width)x\(height): \(row)")
+            for word in words.split(separator: " ") {
+                #expect(["on", "the", "wire"].contains(word) || word.allSatisfy(\.isNumber) || word.hasPrefix("✗×") || ["●", "○"].contains(word),
+                        "\(width)x\(height): '\(word)' in \(row)")
+            }
+        }
+    }
+
+    @Test func aOneWayProducerShowsTheDeadDirectionEvenWhenNarrow() {
+        var app = Self.app { $0.producers = 2 }
+        app.advanceVirtual(by: 100_000)
+        app.press(.tab)   // p2
+        app.press(.character("a"))
+        for (width, height) in [(120, 40), (80, 24)] {
+            let row = Self.flowText(app, width: width, height: height).first { $0.contains("p2 ") } ?? ""
+            #expect(row.contains("✗→") && !row.contains("cut"), "\(width)x\(height): \(row)")
+        }
+    }
+
+    /// At max deliveries the deadline dead-letters: the screen says so, not "redelivered".
+    @Test func aCrashedConsumersBoxesSayDeadLetteredAtMaxDeliveries() {
+        var app = Self.app { $0.maxDeliveries = 1; $0.consumers = 1; $0.processingMicrosMean = 200_000; $0.lossPerMillion = 0 }
+        app.advanceVirtual(by: 1_000_000)
+        app.press(.tab); app.press(.tab)
+        app.press(.character("c"))
+        let text = Self.flowText(app).joined(separator: "\n")
+        #expect(text.contains("↻ dead-lettered at its deadline") && !text.contains("redelivered at"), "\(text)")
     }
 
     @Test func topologyNumbersAbbreviateInsteadOfBeingCut() {
