@@ -39,6 +39,9 @@ import Testing
             s.contains("crash broker") || s.split(separator: "\n").contains { $0.contains("broker") && $0.contains("CRASHED") }
         }
         tmux.keys("b")
+        // The flow view, on at quit: written into the recording.
+        tmux.keys("v")
+        tmux.waitFor("the flow view") { $0.contains("flow: at-least-once lane") }
         tmux.keys("e")
         let screen = tmux.waitFor("the snapshot's file name") { $0.contains("Snapshot written to ./ackscope-snapshot-5-") }
         tmux.keys("q")
@@ -48,6 +51,7 @@ import Testing
         let recording = try String(contentsOfFile: dir + "/rec.toml", encoding: .utf8)
         #expect(recording.contains("# from key") && recording.contains("# from scenario") && recording.contains("# from crash-every"))
         #expect(recording.contains("drain = false") && recording.contains("crash_every = \"0s\""))
+        #expect(recording.contains("\nview = \"flow\"\n"))
         let (status, replayed, err) = sh([bin, "run", "--scenario", dir + "/rec.toml", "--json", "-"])
         #expect(status == 0, "\(err)")
         #expect(dashboard.hasPrefix("{\"seed\":5,"))

@@ -69,6 +69,23 @@ import Testing
         tmux.waitFor("exit status 0") { $0.contains("EXIT=0") }
     }
 
+    /// A scenario file can open the dashboard in the flow view (`view = "flow"`, as
+    /// `--record` writes it); a bad `--view` is one line and exit 2.
+    @Test func aScenarioOpensInTheFlowView() throws {
+        guard requireTmux() else { return }
+        let bin = try releaseBinary()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ackscope-flow-\(getpid()).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "title = \"t\"\nexplanation = \"e\"\nview = \"flow\"\n[workload]\nseed = 2\n".write(toFile: path, atomically: true, encoding: .utf8)
+        guard let tmux = Tmux(width: 120, height: 40, command: "\(bin) --scenario \(path)") else { return }
+        defer { tmux.kill() }
+        tmux.waitFor("the flow view") { $0.contains("flow: at-least-once lane") }
+        tmux.keys("q")
+        tmux.waitFor("exit status 0") { $0.contains("EXIT=0") }
+        let (status, out, err) = sh([bin, "--view", "graph"])
+        #expect(status == 2 && out.isEmpty && err.split(separator: "\n").count == 1 && err.contains("allowed: topology, flow"), "\(err)")
+    }
+
     /// The row under a consumer's label: its boxes.
     static func boxesRow(of consumer: String, in panel: String) -> String? {
         let lines = panel.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
