@@ -149,6 +149,19 @@ public final class Terminal {
         }
         self.colorMode = mode
         applyTheme()
+
+        // Output in one write per frame. Until the first endwin/refresh cycle ncurses is in
+        // its "initial" state, in which it flushes after every cursor move (lib_mvcur.c:
+        // `_endwin == ewInitial`): a dashboard frame went out as ~15 small writes to the
+        // tty, each a syscall and a wake-up of the terminal. Suspending and resuming once,
+        // before anything is drawn, leaves that state; the resume puts the program modes
+        // (cbreak, keypad, invisible cursor, colours) back as they were set above.
+        endwin()
+        doupdate()
+        // No peeking at stdin in the middle of an update (ncurses polls for typeahead two
+        // or three times per refresh): the loop reads keys itself, between frames, and a
+        // frame is small enough to finish.
+        typeahead(-1)
     }
 
     deinit { close() }
@@ -253,7 +266,8 @@ public final class Terminal {
     /// Blits `buffer`, writing only cells that differ from the previous frame.
     ///
     /// Cells beyond the terminal's size are clipped; on a full redraw, area beyond the
-    /// buffer is blanked.
+    /// buffer is blanked. A frame equal to the last one costs a comparison and nothing
+    /// else: no refresh, no write.
     public func draw(_ buffer: ScreenBuffer) {
         guard isOpen else { return }
         let (width, height) = size
@@ -261,28 +275,43 @@ public final class Terminal {
         if let previous, previous.width != buffer.width || previous.height != buffer.height { full = true }
         let old = full ? nil : previous
         if full { werase(window) }
+        let clear = clearPending
         if clearPending {
             clearok(window, true)
             clearPending = false
         }
 
         var written = 0
-        let rows = min(height, buffer.height), columns = min(width, buffer.width)
+        let rows = max(0, min(height, buffer.height)), columns = max(0, min(width, buffer.width))
+        let stride = buffer.width
         buffer.cells.withUnsafeBufferPointer { cells in
-            let oldCells = old?.cells
-            for y in 0..<max(0, rows) {
-                for x in 0..<max(0, columns) {
-                    let index = y * buffer.width + x
-                    let cell = cells[index]
-                    if let oldCells, oldCells[index] == cell { continue }
-                    put(cell, x: x, y: y)
-                    written += 1
+            guard let base = cells.baseAddress else { return }
+            if let old {
+                old.cells.withUnsafeBufferPointer { oldCells in
+                    guard let oldBase = oldCells.baseAddress else { return }
+                    for y in 0..<rows {
+                        let row = base + y * stride, oldRow = oldBase + y * stride
+                        // Most rows do not change from one frame to the next: one memcmp each
+                        // (equal bytes are equal cells; padding that differs only means the
+                        // cells are compared one by one).
+                        if memcmp(row, oldRow, columns * MemoryLayout<Cell>.stride) == 0 { continue }
+                        for x in 0..<columns where row[x] != oldRow[x] {
+                            put(row[x], x: x, y: y)
+                            written += 1
+                        }
+                    }
                 }
+            } else {
+                for y in 0..<rows {
+                    for x in 0..<columns { put(base[y * stride + x], x: x, y: y) }
+                }
+                written = rows * columns
             }
         }
         cellsWrittenInLastDraw = written
         previous = buffer
         fullRedrawPending = false
+        if written == 0 && !full && !clear { return }
         wnoutrefresh(window)
         doupdate()
     }

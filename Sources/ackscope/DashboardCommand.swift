@@ -161,13 +161,18 @@ struct DashboardCommand: ParsableCommand {
         return false
     }
 
-    /// The real-time loop: block in getch up to one frame, feed wall time, redraw at most
-    /// ~20 times a second. Returns the signal that ended it, if any.
-
+    /// The real-time loop: block in getch until the next frame is due (or a key comes), feed
+    /// wall time, redraw 10 times a second and at once after a key. Returns the signal that
+    /// ended it, if any.
+    ///
+    /// One wake-up per frame when nothing happens: the wait ends at the frame's deadline,
+    /// not a fixed timeout after whatever the last frame cost. 10 fps rather than 20: at 1x
+    /// most of the dashboard's CPU is per frame (App.render, then ncurses' update), and at
+    /// 120x40 20 fps cost about 1.4% of a core against 0.8% at 10 (release, 2026-11-27).
     static func loop(_ app: inout App, term: Terminal, themes: [LoadedTheme]) -> Int32? {
-        let frameNanos: UInt64 = 50_000_000
+        let frameNanos: UInt64 = 100_000_000
         var last = Output.monotonicNanos()
-        var lastDraw: UInt64 = 0
+        var nextFrame: UInt64
         var dirty = false
         var quickEmptyReads = 0
         // The first frame before any simulation: whatever the workload, it shows at once.
@@ -175,13 +180,16 @@ struct DashboardCommand: ParsableCommand {
             let (w, h) = term.size
             app.screenWidth = w
             term.draw(app.render(width: w, height: h))
-            lastDraw = Output.monotonicNanos()
+            nextFrame = Output.monotonicNanos() + frameNanos
         }
         while true {
             if let sig = Signals.pending() { return sig }
             let before = Output.monotonicNanos()
-            // A world that cannot keep up has used the frame already: only look for keys.
-            if let key = term.readKey(timeoutMillis: app.fallingBehind ? 5 : 50) {
+            // Until the frame is due, rounded up so the wait never ends just short of it. A
+            // world that cannot keep up has used the frame already: only look for keys.
+            let waitMillis: Int32 =
+                app.fallingBehind ? 5 : nextFrame > before ? Int32((nextFrame - before + 999_999) / 1_000_000) : 0
+            if let key = term.readKey(timeoutMillis: waitMillis) {
                 if handle(key, &app, term, themes: themes) { return nil }
                 dirty = true
                 quickEmptyReads = 0
@@ -191,27 +199,33 @@ struct DashboardCommand: ParsableCommand {
                     if handle(next, &app, term, themes: themes) { return nil }
                     more += 1
                 }
-            } else if Output.monotonicNanos() - before < 5_000_000 {
+            } else if waitMillis >= 5 && Output.monotonicNanos() - before < 5_000_000 {
                 // No key and no wait: the terminal may be gone (a hangup without SIGHUP).
                 quickEmptyReads += 1
                 if quickEmptyReads >= 10 && term.inputHungUp() { return SIGHUP }
-            } else {
+            } else if waitMillis >= 5 {
                 quickEmptyReads = 0
             }
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000
             last += elapsedMicros * 1_000
-            // Simulate for at most ~35 ms of each frame, and not a slice more once a key or a
-            // signal is waiting: it is handled before the rest of the frame's simulation.
-            let budgetEnd = Output.monotonicNanos() + 35_000_000
+            // Simulate for at most 70% of a frame, and not a slice more once a key or a signal
+            // is waiting: it is handled before the rest of the frame's simulation. A world that
+            // cannot keep up simulates only until the frame is due, so the screen still changes
+            // once a frame.
+            let simStart = Output.monotonicNanos()
+            var budgetEnd = simStart + frameNanos * 7 / 10
+            if app.fallingBehind { budgetEnd = min(budgetEnd, max(nextFrame, simStart)) }
             app.advance(byWallMicros: Micros(elapsedMicros)) {
                 Output.monotonicNanos() > budgetEnd || term.inputPending() || Signals.pending() != nil
             }
-            if dirty || now - lastDraw >= frameNanos {
+            if dirty || now >= nextFrame {
                 let (w, h) = term.size
                 app.screenWidth = w
                 term.draw(app.render(width: w, height: h))
-                lastDraw = now
+                // The next deadline one frame on; a frame that came late (a busy world, a
+                // key) starts the count again from now instead of catching up in a burst.
+                nextFrame = !dirty && now < nextFrame + frameNanos / 2 ? nextFrame + frameNanos : now + frameNanos
                 dirty = false
             }
         }
