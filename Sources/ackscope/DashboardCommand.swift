@@ -162,8 +162,8 @@ struct DashboardCommand: ParsableCommand {
     }
 
     /// The real-time loop: block in getch until the next frame is due (or a key comes), feed
-    /// wall time, redraw 10 times a second and at once after a key. Returns the signal that
-    /// ended it, if any.
+    /// wall time, redraw 10 times a second, and at once after a key, before simulating.
+    /// Returns the signal that ended it, if any.
     ///
     /// One wake-up per frame when nothing happens: the wait ends at the frame's deadline,
     /// not a fixed timeout after whatever the last frame cost. 10 fps rather than 20: at 1x
@@ -206,6 +206,14 @@ struct DashboardCommand: ParsableCommand {
             } else if waitMillis >= 5 {
                 quickEmptyReads = 0
             }
+            if dirty {
+                // What a key did shows at once, before this frame's simulation (which, in a
+                // world too big for its speed, takes most of a frame).
+                let (w, h) = term.size
+                app.screenWidth = w
+                term.draw(app.render(width: w, height: h))
+                dirty = false
+            }
             let now = Output.monotonicNanos()
             let elapsedMicros = (now - last) / 1_000
             last += elapsedMicros * 1_000
@@ -219,14 +227,13 @@ struct DashboardCommand: ParsableCommand {
             app.advance(byWallMicros: Micros(elapsedMicros)) {
                 Output.monotonicNanos() > budgetEnd || term.inputPending() || Signals.pending() != nil
             }
-            if dirty || now >= nextFrame {
+            if now >= nextFrame {
                 let (w, h) = term.size
                 app.screenWidth = w
                 term.draw(app.render(width: w, height: h))
-                // The next deadline one frame on; a frame that came late (a busy world, a
-                // key) starts the count again from now instead of catching up in a burst.
-                nextFrame = !dirty && now < nextFrame + frameNanos / 2 ? nextFrame + frameNanos : now + frameNanos
-                dirty = false
+                // The next deadline one frame on; a frame that came late (a busy world)
+                // starts the count again from now instead of catching up in a burst.
+                nextFrame = now < nextFrame + frameNanos / 2 ? nextFrame + frameNanos : now + frameNanos
             }
         }
     }
