@@ -55,7 +55,7 @@ import Testing
         (["compare", "--jobs", "-1"], "--jobs must be from 1 to 1024, got -1"),
         (["compare", "--seeds", "-1..5"], "--seeds: out of range: a seed is from 0 to 18446744073709551615"),
         (["compare", "--consumers", "-3"], "--consumers must be from 1 to 256, got -3"),
-        (["--speed", "-1"], "--speed must be one of 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000"),
+        (["--speed", "-1"], "--speed must be one of 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000"),
         (["--consumers", "-1"], "--consumers must be from 1 to 256, got -1"),
         (["bench", "--messages", "-1"], "--messages must be 1 or more, got -1"),
         (["bench", "--repeats", "-1"], "--repeats must be from 1 to 99, got -1"),
