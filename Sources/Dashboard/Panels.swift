@@ -377,14 +377,12 @@ extension App {
         }
         let rows = height - 1
         let shownModes = Set(shownLanes.map { sim.lanes[$0].mode })
-        let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }
-        if lines.isEmpty {
-            buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
-        }
         // Newest at the bottom; a sentence too long for the line wraps, indented, instead of
         // being cut. The followed message's lines are highlighted.
         var shown: [(String, StyleRole)] = []
-        for line in lines.reversed() {
+        var any = false
+        for line in log.reversed() where line.modes.isEmpty || line.modes.contains(where: shownModes.contains) {
+            any = true
             guard shown.count < rows else { break }
             let role = story != nil && line.message == story?.message ? StyleRole.selection : Self.logRole(line.kind)
             var wrapped = Format.wrap(line.text(showing: shownModes), width: width - 2, indent: 4)
@@ -394,6 +392,9 @@ extension App {
                 wrapped[wrapped.count - 1] = Self.ellipsized(wrapped[wrapped.count - 1], width: width - 2, glyph: unicode ? "…" : "...")
             }
             shown += wrapped.reversed().map { ($0, role) }  // bottom up
+        }
+        if !any {
+            buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
         }
         for (k, (text, role)) in shown.reversed().enumerated() {
             buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
