@@ -566,8 +566,6 @@ struct FlowLayout {
         }
     }
 
-    func wireIndex(_ node: Node) -> Int { wire(of: node) ?? -1 }
-
     func node(ofWire w: Int) -> Node { w < producerCount ? .producer(w) : .consumer(w - producerCount) }
 
     /// A wire's row, its cells, and whether the broker is at its left end.
