@@ -79,22 +79,6 @@ public struct App: Sendable {
         public var summaryCount: Int? = nil
         /// The message it is about, if one (`f` and `[`/`]` open its story).
         public var message: MessageID? = nil
-        /// `text`, kept when the line enters the log (it is drawn every frame); not part of
-        /// what a line is.
-        var whole = ""
-
-        public static func == (a: LogLine, b: LogLine) -> Bool {
-            a.modes == b.modes && a.atMicros == b.atMicros && a.kind == b.kind && a.words == b.words
-                && a.summaryCount == b.summaryCount && a.message == b.message
-        }
-
-        /// The line with its whole text kept.
-        func keepingText() -> LogLine {
-            var line = self
-            line.whole = ""
-            line.whole = line.text(showing: nil)
-            return line
-        }
 
         static func summary(modes: [Mode], kind: LogKind, count: Int, at: Micros, unicode: Bool) -> LogLine {
             LogLine(modes: modes, atMicros: at, kind: kind, words: (unicode ? "…" : "...") + " and \(count) more \(kind.plural)",
@@ -104,7 +88,6 @@ public struct App: Sendable {
 
         /// The line naming only the lanes on screen (`nil`: every lane it happened in).
         public func text(showing shown: Set<Mode>?) -> String {
-            if !whole.isEmpty, shown.map({ s in modes.allSatisfy(s.contains) }) ?? true { return whole }
             let named = shown.map { set in modes.filter(set.contains) } ?? modes
             let lanes = modes.isEmpty ? "all lanes" : named.map(\.rawValue).joined(separator: "+")
             return Format.seconds(atMicros) + " " + lanes + " " + words
@@ -735,9 +718,9 @@ public struct App: Sendable {
                 let folded = LogLine.summary(modes: line.modes, kind: line.kind, count: log[k].summaryCount! + count, at: line.atMicros,
                                              unicode: unicode)
                 log.remove(at: k)
-                log.append(folded.keepingText())
+                log.append(folded)
             } else {
-                log.append(line.keepingText())
+                log.append(line)
             }
         }
         if log.count > Self.logLength { log.removeFirst(log.count - Self.logLength) }

@@ -94,11 +94,6 @@ public struct WireMemory: Sendable {
     }
 }
 
-extension SimEvent.Hop {
-    /// Publishes, acks and credits travel toward the broker; confirms and deliveries away.
-    public var towardBroker: Bool { self == .publish || self == .ack || self == .credit }
-}
-
 /// One event in words, for the status line when `.` steps the flow view's lane.
 enum FlowWords {
     static func event(_ e: SimEvent) -> String? {
@@ -112,7 +107,8 @@ enum FlowWords {
         case .acked: return "\(node) sent its ack of \(id)"
         case .credited: return "\(node) freed its slot of \(id) (no ack at-most-once)"
         case .arrived: return "\(id)'s \(e.hop.name) reached " + (e.hop.towardBroker ? "the broker" : node)
-        case .dropped: return "\(id)'s \(e.hop.name) " + (e.hop.towardBroker ? "from " : "to ") + node + " was dropped"
+        case .dropped: return "\(id)'s \(e.hop.name) " + (e.hop.towardBroker ? "from " : "to ") + node + " was dropped "
+            + StoryWords.dropWhere(e.cause, e.node)
         case .applied: return e.count > 1 ? "\(node) applied \(id) AGAIN (effect \(e.count))" : "\(node) applied \(id)"
         case .suppressed: return "a duplicate of \(id) was suppressed"
         case .lost: return "\(id) is lost"

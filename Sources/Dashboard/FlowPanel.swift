@@ -409,7 +409,7 @@ extension App {
             let max = lane.maxDeliveries
             let givesUp = { (d: OpenDelivery) in max > 0 && Int(d.delivery) >= max }
             for d in open {
-                let deadline = d.deadlineMicros ?? now
+                let deadline = d.deadlineMicros
                 if !st.up {
                     cells.append(Cell(g.back, givesUp(d) ? .stateDeadLettered : .stateRedelivered))
                 } else if deadline <= now {
@@ -420,8 +420,8 @@ extension App {
                     cells.append(Cell(g.levels[Swift.max(1, Swift.min(8, level)) - 1], .stateUnacked))
                 }
             }
-            if !st.up, let first = open.first, let deadline = first.deadlineMicros {
-                let t = Format.seconds(deadline)
+            if !st.up, let first = open.first {
+                let t = Format.seconds(first.deadlineMicros)
                 let fate = givesUp(first) ? "dead-lettered" : "redelivered"
                 if givesUp(first) { tailRole = .stateDeadLettered }
                 tails = [" \(fate) at \(t)", " at \(t)", ""]

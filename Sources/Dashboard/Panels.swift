@@ -305,10 +305,9 @@ extension App {
             list = Array(list[start..<(start + rows)])
         }
         // Numbers as they are, or abbreviated (1.5k) when the line would not fit: never cut.
-        var short = false
-        func number(_ n: Int) -> String { short ? Format.abbreviated(n, width: 4) : String(n) }
-        func joined(_ f: (Lane) -> Int) -> String {
-            wide ? lanes.map { number(f($0)) }.joined(separator: "/") : number(f(ref))
+        func number(_ n: Int, _ short: Bool) -> String { short ? Format.abbreviated(n, width: 4) : String(n) }
+        func joined(_ short: Bool, _ f: (Lane) -> Int) -> String {
+            wide ? lanes.map { number(f($0), short) }.joined(separator: "/") : number(f(ref), short)
         }
         for (k, (index, node)) in list.enumerated() {
             let row = y + 1 + k
@@ -322,23 +321,21 @@ extension App {
             if let trap = st.trap { label += trap == .crashAfterEffect ? " d" : " D" }
             cx = buf.put(Format.rightPad(label, medium ? 12 : 10), x: cx, y: row, role: role, maxWidth: x + width - 1 - cx)
             guard medium else { continue }
-            func detail() -> [(String, String)] {
+            func detail(short: Bool) -> [(String, String)] {
                 switch node {
                 case .broker:
-                    [("ready", joined { $0.state(of: node).held }), ("unacked", joined { $0.state(of: node).unacked })]
+                    [("ready", joined(short) { $0.state(of: node).held }), ("unacked", joined(short) { $0.state(of: node).unacked })]
                 case .producer:
-                    [("sent", number(st.processed)), ("unconfirmed", joined { $0.state(of: node).unacked })]
+                    [("sent", number(st.processed, short)), ("unconfirmed", joined(short) { $0.state(of: node).unacked })]
                 case .consumer:
-                    [("unacked", joined { $0.state(of: node).unacked }), ("done", joined { $0.state(of: node).processed })]
+                    [("unacked", joined(short) { $0.state(of: node).unacked }), ("done", joined(short) { $0.state(of: node).processed })]
                 }
             }
             // The first that fits: as is; numbers abbreviated; words shortened too; the
             // first item alone. Never a word or a number cut.
             let room = x + width - 1 - cx
-            short = false
-            let whole = detail()
-            short = true
-            let abbreviated = detail()
+            let whole = detail(short: false)
+            let abbreviated = detail(short: true)
             let shortWords = abbreviated.map { ($0.0 == "unconfirmed" ? "unconf" : ($0.0 == "unacked" ? "unack" : $0.0), $0.1) }
             let text = [whole, abbreviated, shortWords, Array(abbreviated.prefix(1)), Array(shortWords.prefix(1))]
                 .map { $0.map { $0.0 + " " + $0.1 }.joined(separator: "  ") }

@@ -43,6 +43,9 @@ public struct SimEvent: Equatable, Sendable {
     public enum Hop: UInt8, Sendable {
         case none, publish, confirm, deliver, ack, credit
 
+        /// Publishes, acks and credits travel toward the broker; confirms and deliveries away.
+        public var towardBroker: Bool { self == .publish || self == .ack || self == .credit }
+
         public var name: String {
             switch self {
             case .none: ""

@@ -42,23 +42,23 @@ public struct OpenDelivery: Equatable, Sendable {
     public var message: MessageID
     /// Delivery number (1 = first).
     public var delivery: Int32
-    /// When the broker gives up waiting for its ack; nil when it never does (in-process).
-    public var deadlineMicros: Micros?
-    /// False at-most-once: the broker forgot the message on sending and keeps only the slot.
-    public var holdsCopy: Bool
+    /// When the broker gives up waiting for its ack.
+    public var deadlineMicros: Micros
 }
 
 /// What a consumer is doing, as the flow view draws it.
 public struct ConsumerWork: Equatable, Sendable {
     /// Messages in its memory, the one being processed first.
     public var held: Int
-    /// The message being processed, when that began and will end, and the ack deadline
-    /// its delivery had when it began (nil: none), if busy.
-    public var processing: (message: MessageID, since: Micros, until: Micros, deadline: Micros?)?
+    /// The message being processed, if busy.
+    public var processing: Processing?
 
-    public static func == (a: ConsumerWork, b: ConsumerWork) -> Bool {
-        a.held == b.held && a.processing?.message == b.processing?.message && a.processing?.since == b.processing?.since
-            && a.processing?.until == b.processing?.until && a.processing?.deadline == b.processing?.deadline
+    public struct Processing: Equatable, Sendable {
+        public var message: MessageID
+        /// When processing began and when it will end.
+        public var since: Micros, until: Micros
+        /// The ack deadline its delivery had when processing began (nil: none).
+        public var deadline: Micros?
     }
 }
 
@@ -88,7 +88,7 @@ extension Lane {
     public func forEachOpenDeliveryByDeadline(limit: Int, _ body: (OpenDelivery) -> Bool) {
         broker.forEachByDeadline(limit: limit) { d in
             body(OpenDelivery(consumer: Int(d.consumer), message: d.msg.ref.id, delivery: d.msg.deliveryCount,
-                              deadlineMicros: d.deadlineMicros, holdsCopy: d.holdsCopy))
+                              deadlineMicros: d.deadlineMicros))
         }
     }
 
@@ -96,7 +96,9 @@ extension Lane {
     public func work(of c: Int) -> ConsumerWork {
         let con = consumers[c]
         let deadline = con.busyDeadline == .max ? nil : con.busyDeadline
-        let processing = con.busy && con.up ? con.buffer.first.map { ($0.msg.id, con.busySince, con.busyUntil, deadline) } : nil
+        let processing = con.busy && con.up
+            ? con.buffer.first.map { ConsumerWork.Processing(message: $0.msg.id, since: con.busySince, until: con.busyUntil, deadline: deadline) }
+            : nil
         return ConsumerWork(held: con.up ? con.buffer.count : 0, processing: processing)
     }
 

@@ -305,10 +305,7 @@ public struct StoryStep: Equatable, Sendable {
 
     /// Whether the packet travels from its client to the broker (publish, ack, credit).
     public var towardBroker: Bool {
-        switch kind {
-        case .packet(.publish), .packet(.ack), .packet(.credit): true
-        default: false
-        }
+        if case .packet(let hop) = kind { hop.towardBroker } else { false }
     }
 
     /// Never on the wire: an ack lost in its consumer's buffer at a crash, a covered ack, a

@@ -140,7 +140,7 @@ public enum StoryWords {
     }
 
     /// Where a packet fell.
-    static func dropWhere(_ cause: SimEvent.Cause, _ node: Node?) -> String {
+    public static func dropWhere(_ cause: SimEvent.Cause, _ node: Node?) -> String {
         switch cause {
         case .partition: "by a partition"
         case .brokerDown: "at the crashed broker"
