@@ -589,7 +589,7 @@ public struct App: Sendable {
             status = "Scheduled action at " + Format.seconds(timed.atMicros) + ": " + timed.action.description + "."
         case .event:
             if let lane {
-                status = FlowWords.step(sim.lanes[lane].recorded[before...], mode: sim.lanes[lane].mode, at: sim.now)
+                status = FlowWords.step(sim.lanes[lane].recorded[before...], mode: sim.lanes[lane].mode, at: sim.now, width: screenWidth - 2)
             } else {
                 status = "One event: virtual time " + Format.seconds(sim.now) + "."
             }

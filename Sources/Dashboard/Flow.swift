@@ -106,8 +106,8 @@ enum FlowWords {
         case .redelivered: return "the broker sent \(id) to \(node) again (delivery \(e.attempt))"
         case .acked: return "\(node) sent its ack of \(id)"
         case .credited: return "\(node) freed its slot of \(id) (no ack at-most-once)"
-        case .arrived: return "\(id)'s \(e.hop.name) reached " + (e.hop.towardBroker ? "the broker" : node)
-        case .dropped: return "\(id)'s \(e.hop.name) " + (e.hop.towardBroker ? "from " : "to ") + node + " was dropped "
+        case .arrived: return "\(id)'s \(packet(e.hop)) reached " + (e.hop.towardBroker ? "the broker" : node)
+        case .dropped: return "\(id)'s \(packet(e.hop)) " + (e.hop.towardBroker ? "from " : "to ") + node + " was dropped "
             + StoryWords.dropWhere(e.cause, e.node)
         case .applied: return e.count > 1 ? "\(node) applied \(id) AGAIN (effect \(e.count))" : "\(node) applied \(id)"
         case .suppressed: return "a duplicate of \(id) was suppressed"
@@ -120,11 +120,21 @@ enum FlowWords {
     }
 
     /// What one step did in a lane: its events, at most three.
-    static func step(_ events: ArraySlice<SimEvent>, mode: Mode, at now: Micros) -> String {
+    /// A packet as a noun: "p1-6's delivery", not "p1-6's deliver".
+    static func packet(_ hop: SimEvent.Hop) -> String { hop == .deliver ? "delivery" : hop.name }
+
+    /// What one step did in a lane, in at most `width` characters: as many of its events as
+    /// fit whole, then "…".
+    static func step(_ events: ArraySlice<SimEvent>, mode: Mode, at now: Micros, width: Int) -> String {
         let words = events.compactMap(event)
         let head = "One event of \(mode.rawValue) at \(Format.seconds(now))"
         guard !words.isEmpty else { return head + ": a timer fired; nothing was sent or applied." }
-        let shown = words.prefix(3).joined(separator: "; ") + (words.count > 3 ? "; …" : "")
-        return head + ": " + shown + "."
+        var line = head + ": " + words[0]
+        for (k, w) in words.enumerated().dropFirst() {
+            let more = k + 1 < words.count ? "; …" : ""
+            guard (line + "; " + w + more + ".").count <= width else { return line + "; …" }
+            line += "; " + w
+        }
+        return line + "."
     }
 }

@@ -506,7 +506,9 @@ public struct Lane: Sendable {
         if consumers[c].slow { t += settings.ackTimeoutMicros + settings.ackTimeoutMicros / 2 }
         consumers[c].busySince = now
         consumers[c].busyUntil = now + max(1, t)
-        consumers[c].busyDeadline = mode.acksAfterProcessing ? broker.deadline(of: item.deliveryID) ?? .max : .max
+        // A delivery the broker no longer holds open was taken back before processing began
+        // (its deadline passed while it waited in memory): its deadline is behind us.
+        consumers[c].busyDeadline = mode.acksAfterProcessing && !mode.consumersInProcess ? broker.deadline(of: item.deliveryID) ?? now : .max
         queue.push(time: now + max(1, t), kind: .processingDone, link: Int32(c), epoch: consumers[c].epoch, packet: Self.noPacket)
     }
 

@@ -164,6 +164,15 @@ import Testing
         app.press(.character("."))
         #expect(app.sim.lanes[app.flowLaneIndex].events == events + 1)
         #expect(app.status.hasPrefix("One event of at-least-once at "), "\(app.status)")
+        // Each step's words fit the status line whole, and name packets as nouns.
+        var sawDelivery = false
+        for _ in 0..<40 {
+            app.press(.character("."))
+            #expect(app.status.count <= app.screenWidth - 2, "\(app.status)")
+            #expect(!app.status.contains("'s deliver "), "\(app.status)")
+            sawDelivery = sawDelivery || app.status.contains("'s delivery reached c")
+        }
+        #expect(sawDelivery)
     }
 
     @Test func vTogglesAndTheLanesPanelStays() {
