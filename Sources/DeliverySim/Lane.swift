@@ -88,6 +88,8 @@ public struct Lane: Sendable {
     /// of out-of-order effects (0 means processing produced the ordered result).
     public var staleKeys: Int { zip(sinkValue, lastApplied).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) } }
     public var produced: Int { tracker.produced }
+    /// Whether the message has been published in this lane (its producer got that far).
+    public func hasPublished(_ id: MessageID) -> Bool { id.producer < producers.count && id.seq < producers[id.producer].nextSeq }
     public var effected: Int { tracker.effected }
     public var nextEventMicros: Micros? { queue.nextTime }
     /// Nothing pending, no copy of any message anywhere, and nothing left on the wire (a

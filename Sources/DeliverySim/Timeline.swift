@@ -149,7 +149,7 @@ public struct Timeline: Sendable {
             case .chaos:
                 action = chaos[chaosApplied].action
                 chaosApplied += 1
-            case .key:
+            case .key, .lesson:
                 return
             }
             apply(action, origin: next.origin)
@@ -278,6 +278,8 @@ public enum ActionOrigin: String, Sendable {
     case key, scenario
     case crashEvery = "crash-every"
     case chaos
+    /// A lesson step's actions (or its "show me"), applied as its time comes.
+    case lesson
 }
 
 /// An action as applied: when, what, and why.

@@ -68,7 +68,8 @@ public struct ScenarioFile: Sendable {
     }
 
     /// Collects every problem with its position; `parse` reports the first in the file.
-    private struct Parser {
+    /// Lesson files use it too, for their `[workload]` and their steps' actions.
+    struct Parser {
         let fileName: String
         let positions: TOMLPositions
         var errors: [ScenarioError] = []
@@ -110,12 +111,16 @@ public struct ScenarioFile: Sendable {
                         fail(key: key, "actions = \(show(value)): expected an array of tables ([[actions]])")
                         continue
                     }
+                    let positions = self.positions
                     for (i, element) in array.enumerated() {
                         guard let t = element.table else {
                             fail(key: key, "actions: expected each entry to be a table ([[actions]])")
                             continue
                         }
-                        if let a = action(t, entry: i) { actions.append(a) }
+                        if let a = action(t, entry: i, name: "actions[\(i + 1)]", header: positions.header(table: "actions", index: i),
+                                          at: { positions.position(table: "actions", index: i, key: $0, value: $1) }) {
+                            actions.append(a)
+                        }
                     }
                 case "stop_at":
                     if let s = value.string, let d = UnitParse.duration(s) { stopAt = d } else {
@@ -168,11 +173,11 @@ public struct ScenarioFile: Sendable {
 
         // MARK: [[actions]]
 
-        mutating func action(_ t: TOMLTable, entry: Int) -> ScenarioAction? {
-            let name = "actions[\(entry + 1)]"
-            func at(_ key: String, value: Bool = true) -> TOMLPositions.Position {
-                positions.position(table: "actions", index: entry, key: key, value: value)
-            }
+        /// One action entry; `name` is how messages call it, `header` where it starts and
+        /// `place` where its keys and values are (key, whether the value's position).
+        mutating func action(_ t: TOMLTable, entry: Int, name: String, header: TOMLPositions.Position,
+                             at place: (String, Bool) -> TOMLPositions.Position) -> ScenarioAction? {
+            func at(_ key: String, value: Bool = true) -> TOMLPositions.Position { place(key, value) }
             var ok = true
             for key in t.keys where !ScenarioFile.actionKeys.contains(key) {
                 fail(at(key, value: false), unknown(key, "in \(name)", allowed: ScenarioFile.actionKeys))
@@ -187,7 +192,6 @@ public struct ScenarioFile: Sendable {
                 }
             }
             guard ok else { return nil }
-            let header = positions.header(table: "actions", index: entry)
             guard let atText = strings["at"] else {
                 fail(header, "\(name): 'at' is missing (when it happens, e.g. at = \"12.5s\")")
                 return nil
