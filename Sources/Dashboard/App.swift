@@ -8,12 +8,12 @@ import Experiments
 public struct App: Sendable {
     public private(set) var settings: Settings
     /// The world: lanes, the actions due, virtual time (the one `Timeline` every runner drives).
-    public private(set) var sim: Timeline
-    public private(set) var paused = false
+    public internal(set) var sim: Timeline
+    public internal(set) var paused = false
     /// Virtual seconds per wall second.
-    public private(set) var speed: Double = 1
+    public internal(set) var speed: Double = 1
     public private(set) var selection = 0
-    public private(set) var showHelp = false
+    public internal(set) var showHelp = false
     public let unicode: Bool
     /// The scenario being played, if any: its words and its timeline.
     public let script: Script?
@@ -24,34 +24,39 @@ public struct App: Sendable {
     /// Why each entry of `sim.applied` happened, index for index.
     public var actionOrigins: [ActionOrigin] { sim.applied.map(\.origin) }
     /// The info overlay (`i`): the scenario's explanation and timeline.
-    public private(set) var showInfo = false
+    public internal(set) var showInfo = false
     public let themeNames: [String]
     public private(set) var themeIndex = 0
     /// Which lanes are shown, as indices into `sim.lanes`.
     public private(set) var laneFilter = 0
     public private(set) var lossStep = 1
     /// The status line: what the last key did, in plain words.
-    public private(set) var status = "Press ? for every key and what it demonstrates."
+    public internal(set) var status = "Press ? for every key and what it demonstrates."
     public private(set) var log: [LogLine] = []
     /// One sample per virtual second per lane: rates for the sparklines.
     public private(set) var history: [[Sample]]
     private var lastSampleAt: Micros = 0
     private var lastCounters: [Counters]
     /// Fractional virtual time carried between frames so slow speeds still advance.
-    private var carryMicros: Double = 0
+    var carryMicros: Double = 0
     /// Every lane's recent message histories: what the story view tells.
     public private(set) var book: StoryBook
     /// The message being followed, if any: its story takes the place of the lanes.
-    public private(set) var story: StoryFocus?
+    public internal(set) var story: StoryFocus?
     /// A message id being typed after `/`, if any.
     public private(set) var typedID: String?
     /// The flow view (`v`) in the topology's place; it lasts until quit, and `--record`
     /// writes it into the session's file.
-    public private(set) var flowView = false
+    public internal(set) var flowView = false
     /// The lane the flow view follows when one was picked with a digit (into `sim.lanes`).
-    public private(set) var flowPick: Int?
+    public internal(set) var flowPick: Int?
     /// What the flow view remembers of the event stream: drop marks and rates per wire.
     public private(set) var wires: WireMemory
+    /// The lesson being followed (`ackscope lesson N`), if any: its panel takes the
+    /// scenario strip's place and its steps decide when the world runs.
+    public internal(set) var lesson: LessonSession?
+    /// Where each step so far began: back replays the world from the seed to one of these.
+    var lessonStarts: [LessonStart] = []
 
     /// The story view: which message, and which lane's diagram (nil: the lanes side by side).
     public struct StoryFocus: Equatable, Sendable {
@@ -196,6 +201,7 @@ public struct App: Sendable {
             typeID(key)
             return nil
         }
+        if lesson != nil, lessonKey(key) { return nil }
         if storyKey(key) { return nil }
         switch key {
         case .character("q"): return .quit
@@ -382,7 +388,7 @@ public struct App: Sendable {
         }
     }
 
-    private mutating func restart(seed: UInt64) {
+    mutating func restart(seed: UInt64) {
         settings.seed = seed
         sim = Self.world(settings, script)
         history = Array(repeating: [], count: settings.modes.count)
@@ -512,6 +518,10 @@ public struct App: Sendable {
 
     /// Advances virtual time by wall time × speed (nothing while paused).
     public mutating func advance(byWallMicros wall: Micros, overBudget: (() -> Bool)? = nil) {
+        if lesson != nil {
+            advanceLesson(byWallMicros: wall, overBudget: overBudget)
+            return
+        }
         guard !paused, wall > 0 else { return }
         // Never more than one wall second per frame, so a stalled terminal does not jump.
         carryMicros += Double(min(wall, 1_000_000)) * speed
@@ -554,7 +564,7 @@ public struct App: Sendable {
     private var sliceMicros: Micros = 1
 
     /// Set when the last frame could not simulate all the virtual time the speed asked for.
-    public private(set) var fallingBehind = false
+    public internal(set) var fallingBehind = false
 
     /// Advances virtual time directly (tests and replays). The timeline applies every
     /// scheduled action (scenario, `--crash-every`, `--chaos`) at its instant, as a
@@ -659,7 +669,7 @@ public struct App: Sendable {
     /// Files every new event into the book, and pulls the notable ones into the log,
     /// rate-limited per kind. Lane by lane: the lines are put in time order afterwards, so
     /// the many events that make no line are never merged or sorted.
-    private mutating func collect() {
+    mutating func collect() {
         let narration = Narration(settings: settings)
         var fresh: [LogLine] = []
         var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
@@ -670,6 +680,7 @@ public struct App: Sendable {
             for e in events {
                 book.record(lane: lane, e)
                 wires.note(lane: lane, e)
+                lesson?.observe(lane: lane, e)
                 if e.kind == .fault {
                     // Faults are the same in every lane: log them once.
                     if lane == 0, let (kind, words) = narration.line(e, mode: mode) {

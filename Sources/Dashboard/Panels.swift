@@ -33,7 +33,16 @@ extension App {
         var logTop = 1 + laneHeight
         var logHeight = height - logTop - 2
         var timelineInLogTitle = false
-        if let script {
+        if let lesson {
+            let rows = lessonPanelRows(lesson, available: logHeight, width: width)
+            // A short terminal has no room below the panels: the lesson panel then covers
+            // their bottom rows (the sparklines), so its words still show.
+            let cover = max(0, Self.lessonMinRows - rows)
+            buf.fill(x: 0, y: logTop - cover, width: width, height: rows + cover, role: .text)
+            drawLessonPanel(&buf, lesson, x: 0, y: logTop - cover, width: width, height: rows + cover)
+            logTop += rows
+            logHeight -= rows
+        } else if let script {
             let rows = scriptStripRows(script, width: width, logHeight: logHeight)
             if rows > 0 {
                 drawScriptStrip(&buf, script, x: 0, y: logTop, width: width, height: rows)
@@ -98,7 +107,9 @@ extension App {
         let w = min(buf.width - 4, 90)
         let textWidth = w - 4
         var lines: [(String, StyleRole)] = []
-        if let script {
+        if let lesson {
+            lines += lessonInfoLines(lesson, width: textWidth)
+        } else if let script {
             lines += Format.wrap(script.explanation, width: textWidth).map { ($0, .text) }
             lines.append(("", .text))
             let queue = scriptQueue
@@ -121,7 +132,7 @@ extension App {
         let h = min(buf.height - 2, lines.count + 4)
         let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
         buf.fill(x: x, y: y, width: w, height: h, role: .text)
-        drawBox(&buf, x: x, y: y, width: w, height: h, title: script.map { "scenario: " + $0.title } ?? "scenario")
+        drawBox(&buf, x: x, y: y, width: w, height: h, title: lesson.map { "lesson: " + $0.lesson.title } ?? script.map { "scenario: " + $0.title } ?? "scenario")
         for (k, (text, role)) in lines.prefix(h - 4).enumerated() {
             buf.put(text, x: x + 2, y: y + 1 + k, role: role, maxWidth: textWidth)
         }
@@ -426,13 +437,23 @@ extension App {
         ("i", "the scenario: its explanation and timeline"),
     ]
 
+    /// A lesson's own keys, shown first in its help.
+    public static let lessonKeyHelp: [(String, String)] = [
+        ("Enter / space", "lesson: go on, when the step waits for it"),
+        ("1 to 4", "lesson: answer a prediction"),
+        ("Backspace / u", "lesson: back to this step's start, or the one before (replayed from the seed)"),
+        ("H / S", "lesson: a task's hint / show one way (does not count as solved)"),
+        ("i / r", "lesson: the step's words again / start again from step 1"),
+    ]
+
     func drawHelp(_ buf: inout ScreenBuffer) {
+        let help = (lesson != nil ? Self.lessonKeyHelp : []) + Self.keyHelp
         let w = min(buf.width - 4, 84)
-        let h = min(buf.height - 2, Self.keyHelp.count + 4)
+        let h = min(buf.height - 2, help.count + 4)
         let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
         buf.fill(x: x, y: y, width: w, height: h, role: .text)
         drawBox(&buf, x: x, y: y, width: w, height: h, title: "keys: each one is a fault or a view")
-        for (k, (key, what)) in Self.keyHelp.prefix(h - 4).enumerated() {
+        for (k, (key, what)) in help.prefix(h - 4).enumerated() {
             buf.put(key, x: x + 2, y: y + 1 + k, role: .footerKey)
             buf.put(what, x: x + 16, y: y + 1 + k, role: .text, maxWidth: w - 18)
         }
@@ -440,7 +461,8 @@ extension App {
     }
 
     func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
-        let items: [(String, String)] = [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
+        let lessonItems: [(String, String)] = lesson == nil ? [] : [("Enter", "go on"), (unicode ? "⌫" : "BS", "back")]
+        let items: [(String, String)] = lessonItems + [("q", "quit"), ("?", "help"), ("spc", "pause"), ("+/-", "speed"), ("Tab", "select"),
                                          ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"), ("v", "flow"), ("f", "follow"),
                                          ("l", "loss"), ("s", "slow"), ("h", "heal"), ("e", "snapshot")]
             + (script != nil ? [("i", "scenario")] : [])

@@ -80,6 +80,35 @@ struct DashboardCommand: ParsableCommand {
         try checkOutputPaths([("--record", record), ("--json", json)])
         let recordFile = try record.map { path throws(CommandError) in try OutputFile(path) }
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
+        let speed = self.speed
+        var (app, exitSignal) = try Self.session(theme: theme, noColor: noColor) { unicode, themeNames, warnings in
+            var app = App(settings: settings, unicode: unicode, script: script, themeNames: themeNames, themeIndex: 0, view: shownView)
+            app.setSpeed(speed)
+            if warnings > 0 { app.setStatus("Theme warnings: \(warnings); see stderr after quitting.") }
+            return app
+        }
+        // The session's files, after the terminal is back (a signal quits here too).
+        app.finishSession()
+        var problems: [String] = []
+        if let recordFile {
+            recordFile.write(Self.recording(app))
+            if let p = recordFile.close() { problems.append(p) }
+        }
+        if let jsonFile {
+            jsonFile.write(app.sessionSummary().json())
+            if let p = jsonFile.close() { problems.append(p) }
+        }
+        for p in problems { Output.error(p) }
+        if let exitSignal { Signals.reraise(exitSignal) }
+        Signals.restoreDefaults()
+        if !problems.isEmpty { throw ExitCode(2) }
+    }
+
+    /// Loads the theme, opens the terminal, runs the loop with the app `makeApp` builds
+    /// (told whether the terminal draws Unicode, the theme names, and how many warnings the
+    /// theme had), and restores the terminal. Returns the app and the signal that ended it.
+    static func session(theme: String?, noColor: Bool,
+                        makeApp: (_ unicode: Bool, _ themeNames: [String], _ warnings: Int) -> App) throws -> (App, Int32?) {
         let env = ThemeFiles.Environment.current()
         let chosen: LoadedTheme
         do {
@@ -103,28 +132,10 @@ struct DashboardCommand: ParsableCommand {
             Output.writeFD(2, error.description + "\n")
             throw ExitCode(2)
         }
-
-        var app = App(settings: settings, unicode: term.unicode, script: script,
-                      themeNames: themes.map { TerminalText.safe($0.source.name, limit: .max) }, themeIndex: 0, view: shownView)
-        app.setSpeed(speed)
-        if !chosen.warnings.isEmpty { app.setStatus("Theme warnings: \(chosen.warnings.count); see stderr after quitting.") }
-        let exitSignal = Self.loop(&app, term: term, themes: themes)
+        var app = makeApp(term.unicode, themes.map { TerminalText.safe($0.source.name, limit: .max) }, chosen.warnings.count)
+        let exitSignal = loop(&app, term: term, themes: themes)
         term.close()
-        // The session's files, after the terminal is back (a signal quits here too).
-        app.finishSession()
-        var problems: [String] = []
-        if let recordFile {
-            recordFile.write(Self.recording(app))
-            if let p = recordFile.close() { problems.append(p) }
-        }
-        if let jsonFile {
-            jsonFile.write(app.sessionSummary().json())
-            if let p = jsonFile.close() { problems.append(p) }
-        }
-        for p in problems { Output.error(p) }
-        if let exitSignal { Signals.reraise(exitSignal) }
-        Signals.restoreDefaults()
-        if !problems.isEmpty { throw ExitCode(2) }
+        return (app, exitSignal)
     }
 
     /// The session as a scenario file that replays it exactly (see `Recording`).

@@ -5,8 +5,8 @@ import TOMLLite
 /// Finds and reads lesson files (`ackscope lesson N|NAME`, `ackscope lessons`).
 ///
 /// The package's `Lessons/` folder (found as `Scenarios/` is) holds `NN-name.toml` files;
-/// their order is the file names' order, the number is the position in it (from 1), and the
-/// name is the file's stem without the leading number.
+/// their order is the file names' order, the number is the file's leading number (else its
+/// position, from 1), and the name is the file's stem without the leading number.
 enum LessonFiles {
     struct Entry {
         var number: Int
@@ -23,7 +23,9 @@ enum LessonFiles {
         for dir in directories(env) {
             let files = FileSystem.listDirectory(dir).filter { $0.hasSuffix(".toml") && $0.count > 5 }.sorted()
             guard !files.isEmpty else { continue }
-            return files.enumerated().map { k, file in Entry(number: k + 1, name: name(ofFile: file), path: dir + "/" + file) }
+            return files.enumerated().map { k, file in
+                Entry(number: Int(file.prefix { $0.isASCII && $0.isNumber }) ?? k + 1, name: name(ofFile: file), path: dir + "/" + file)
+            }
         }
         return []
     }
@@ -47,13 +49,13 @@ enum LessonFiles {
         if all.isEmpty { throw CommandError("no Lessons/ folder found next to the executable or in the current directory") }
         if let n = Int(text) {
             guard let e = all.first(where: { $0.number == n }) else {
-                throw CommandError("no lesson \(n): lessons are numbered 1 to \(all.count) (`ackscope lessons` lists them)")
+                throw CommandError("no lesson \(n) (the lessons: \(all.map { "\($0.number) \($0.name)" }.joined(separator: ", ")))")
             }
             return e
         }
         if let e = all.first(where: { $0.name == text }) { return e }
         let hint = Suggest.closest(to: text, among: all.map(\.name)).map { "did you mean '\($0)'? " } ?? ""
-        throw CommandError("no lesson named '\(TerminalText.safe(text))' (\(hint)give a number 1 to \(all.count) or a name: \(all.map(\.name).joined(separator: ", ")))")
+        throw CommandError("no lesson named '\(TerminalText.safe(text))' (\(hint)the lessons: \(all.map { "\($0.number) \($0.name)" }.joined(separator: ", ")))")
     }
 
     static func load(_ path: String) throws(CommandError) -> Lesson {

@@ -1,0 +1,185 @@
+@testable import Dashboard
+import DeliverySim
+import Experiments
+import Testing
+
+/// A lesson in the dashboard: the world holds while the learner reads, runs to the same
+/// instants as `lessons --check`, answers and tasks are judged, back replays from the seed.
+@Suite struct LessonAppTests {
+    static func lesson(_ text: String = sampleLesson) throws -> Lesson { try Lesson.parse(text: text, fileName: "l.toml") }
+
+    /// Feeds wall time in frames until the step's world part is over (or `frames` pass).
+    static func drive(_ app: inout App, frames: Int = 2_000) {
+        for _ in 0..<frames where app.lesson?.phase == .running { app.advance(byWallMicros: 100_000) }
+    }
+
+    static func panel(_ app: App, width: Int = 120, height: Int = 40) -> String { app.render(width: width, height: height).plainText() }
+
+    /// The stated answers and "show me", at 1x and at 5x: the dashboard stops every step at
+    /// the instant the headless check does.
+    @Test(arguments: [1.0, 5.0]) func theDashboardStopsWhereTheCheckStops(speed: Double) throws {
+        let lesson = try Self.lesson()
+        let check = LessonCheck.run(lesson)
+        var app = App(lesson: lesson)
+        app.setSpeed(speed)
+        app.advance(byWallMicros: 5_000_000)
+        #expect(app.sim.now == 0, "narrate holds the world still")
+        #expect(Self.panel(app).contains("▸ 1 Read"))
+        app.press(.enter)
+        Self.drive(&app)
+        #expect(app.sim.now == check.stepEnds[1])
+        #expect(app.lesson?.phase == .done)
+        app.press(.character(" "))
+        #expect(app.lesson?.phase == .asking)
+        app.advance(byWallMicros: 1_000_000)
+        #expect(app.sim.now == check.stepEnds[1], "a question holds the world until it is answered")
+        app.press(.character("2"))
+        Self.drive(&app)
+        #expect(app.sim.now == check.stepEnds[2])
+        #expect(app.lesson?.predictionHeld == true)
+        #expect(Self.panel(app).contains("✓ You chose 2. Your prediction held."))
+        app.press(.enter)
+        Self.drive(&app)
+        #expect(app.sim.now == check.stepEnds[3])
+        app.press(.enter)
+        app.press(.character("S"))
+        Self.drive(&app)
+        #expect(app.sim.now == check.stepEnds[4])
+        app.press(.enter)
+        #expect(app.lesson?.results[4] == .shown, "a result is recorded on going on")
+        app.press(.enter)
+        let progress = try #require(app.lessonProgress)
+        #expect(progress.completed && progress.stepsDone == 6)
+        #expect(progress.predictions == 1 && progress.predictionsHeld == 1 && progress.tasksShown == 1 && progress.tasksSolved == 0)
+        #expect(Self.panel(app).contains("lesson: Sample · complete"))
+    }
+
+    @Test func aWrongPredictionIsSaidSoWithWhatHappened() throws {
+        var app = App(lesson: try Self.lesson())
+        app.press(.enter)
+        Self.drive(&app)
+        app.press(.enter)
+        app.press(.character("7"))
+        #expect(app.lesson?.phase == .asking && app.status == "Answer with a number from 1 to 2.")
+        app.press(.character("1"))
+        Self.drive(&app)
+        #expect(app.lesson?.predictionHeld == false)
+        #expect(Self.panel(app).contains("✗ You chose 1. It did not hold: what happened was 2."))
+        app.press(.enter)
+        Self.drive(&app)
+        app.press(.enter)
+        app.press(.enter)
+        #expect(app.lessonProgress?.predictions == 1 && app.lessonProgress?.predictionsHeld == 0)
+    }
+
+    /// The task done with the fault keys counts as solved; its hint shows after a while
+    /// even while paused; back replays the world to the step's start, without the keys.
+    @Test func aTaskSolvedWithTheKeysAndBackReplaysFromTheSeed() throws {
+        var app = App(lesson: try Self.lesson())
+        for key in [Key.enter, .enter, .character("2"), .enter] {
+            app.press(key)
+            Self.drive(&app)
+        }
+        app.press(.enter)
+        #expect(app.lesson?.step.kind == .task && app.lesson?.phase == .running)
+        let atStart = app.sessionSummary().json()
+        let startedAt = app.sim.now
+        app.press(.character(" "))  // pause: the world holds, the hint clock runs
+        #expect(app.paused == true)
+        app.advance(byWallMicros: 1_000_000)
+        #expect(app.sim.now == startedAt)
+        #expect(app.lesson?.hintShown == false)
+        for _ in 0..<20 { app.advance(byWallMicros: 1_000_000) }
+        #expect(app.lesson?.hintShown == true)
+        #expect(Self.panel(app).contains("Hint: Tab, then a."))
+        app.press(.character(" "))
+        // c1 is the third node (p1, broker, c1): drop its acks.
+        app.press(.tab)
+        app.press(.tab)
+        app.press(.character("a"))
+        Self.drive(&app)
+        #expect(app.lesson?.phase == .done && app.sim.now > startedAt)
+        #expect(Self.panel(app).contains("✓ You did it."))
+        app.press(.backspace)
+        #expect(app.sim.now == startedAt)
+        #expect(app.lesson?.index == 4 && app.lesson?.phase == .running)
+        #expect(app.sessionSummary().json() == atStart, "the replay from the seed reaches the same world")
+        #expect(app.sim.lanes.allSatisfy { !$0.state(of: .consumer(0)).oneWay }, "the key pressed in the step is not replayed")
+        // Back again at the start: the step before, replayed too.
+        app.press(.backspace)
+        #expect(app.lesson?.index == 3 && app.lesson?.step.title == "Heal")
+        #expect(app.lesson?.results[3] == nil && app.lesson?.results[2] == .predicted(held: true))
+    }
+
+    @Test func lessonKeysAreInTheHelpAndTheFooter() throws {
+        var app = App(lesson: try Self.lesson())
+        #expect(Self.panel(app).contains("Enter go on"))
+        app.press(.character("?"))
+        let help = Self.panel(app)
+        #expect(help.contains("lesson: answer a prediction") && help.contains("lesson: go on, when the step waits for it"))
+        app.press(.character("x"))
+        app.press(.character("R"))
+        #expect(app.settings.seed == 3 && app.status.hasPrefix("A lesson keeps its seed"))
+    }
+
+    @Test func thePanelAt120x40And80x24() throws {
+        var app = App(lesson: try Self.lesson())
+        app.press(.enter)
+        Self.drive(&app)
+        app.press(.enter)
+        assertSnapshot(Self.panel(app), named: "lesson-predict-120x40")
+        assertSnapshot(Self.panel(app, width: 80, height: 24), named: "lesson-predict-80x24")
+    }
+}
+
+let sampleLesson = """
+    title = "Sample"
+    goal = "See a lost ack become a duplicate."
+    view = "flow"
+    [workload]
+    seed = 3
+    modes = ["at-most-once", "at-least-once"]
+    rate = 4
+    consumers = 2
+    prefetch = 2
+    processing = "100ms"
+    latency = "50ms..150ms"
+    loss = "0%"
+    [[steps]]
+    kind = "narrate"
+    title = "Read"
+    text = "Words to read aloud."
+    [[steps]]
+    kind = "demo"
+    title = "Watch"
+    text = "Deliveries go right."
+    until = "at-least-once delivered >= 5"
+    after = "Five deliveries."
+    [[steps]]
+    kind = "predict"
+    title = "Guess"
+    text = "Consumer-1's acks will be lost. What then?"
+    choices = ["nothing changes", "duplicates"]
+    outcomes = ["at-least-once duplicate_effects == 0", "at-least-once duplicate_effects >= 1"]
+    answer = 2
+    run = "3s"
+    actions = [{ at = "0s", action = "partition-one-way", target = "consumer-1" }]
+    after = "Applied twice."
+    [[steps]]
+    kind = "demo"
+    title = "Heal"
+    text = "Healed."
+    actions = [{ at = "0s", action = "heal", target = "consumer-1" }]
+    run = "3s"
+    [[steps]]
+    kind = "task"
+    title = "Do it"
+    text = "Make a duplicate."
+    until = "at-least-once duplicate_effects >= 1"
+    hint = "Tab, then a."
+    solution = [{ at = "0s", action = "partition-one-way", target = "consumer-2" }, { at = "2s", action = "heal", target = "consumer-2" }]
+    [[steps]]
+    kind = "recap"
+    title = "Done"
+    text = "Recap."
+    """
