@@ -35,7 +35,7 @@ public struct App: Sendable {
     public private(set) var log: [LogLine] = []
     /// One sample per virtual second per lane: rates for the sparklines.
     public private(set) var history: [[Sample]]
-    private var lastSampleAt: Micros = 0
+    var lastSampleAt: Micros = 0
     private var lastCounters: [Counters]
     /// Fractional virtual time carried between frames so slow speeds still advance.
     var carryMicros: Double = 0
@@ -57,6 +57,10 @@ public struct App: Sendable {
     public internal(set) var lesson: LessonSession?
     /// Where each step so far began: back replays the world from the seed to one of these.
     var lessonStarts: [LessonStart] = []
+    /// The last key was Backspace: another one goes a step further back.
+    var lessonBackAgain = false
+    /// Per lane, how many of the events recorded since the last `collect` the lesson has seen.
+    var lessonFed: [Int] = []
 
     /// The story view: which message, and which lane's diagram (nil: the lanes side by side).
     public struct StoryFocus: Equatable, Sendable {
@@ -399,6 +403,7 @@ public struct App: Sendable {
         linesThisSecond.removeAll()
         book.removeAll()
         wires.removeAll()
+        for i in lessonFed.indices { lessonFed[i] = 0 }
         story = nil
         lossStep = Self.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
         status = "Restarted with seed \(seed)."
@@ -653,7 +658,7 @@ public struct App: Sendable {
             + (screen.hasSuffix("\n") ? "" : "\n") + "\n" + sessionSummary().json()
     }
 
-    private mutating func sample() {
+    mutating func sample() {
         for (i, lane) in sim.lanes.enumerated() {
             let c = lane.counters, p = lastCounters[i]
             history[i].append(Sample(delivered: c.delivered - p.delivered, redelivered: c.redelivered - p.redelivered,
@@ -670,6 +675,7 @@ public struct App: Sendable {
     /// rate-limited per kind. Lane by lane: the lines are put in time order afterwards, so
     /// the many events that make no line are never merged or sorted.
     mutating func collect() {
+        feedLesson()
         let narration = Narration(settings: settings)
         var fresh: [LogLine] = []
         var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
@@ -680,7 +686,6 @@ public struct App: Sendable {
             for e in events {
                 book.record(lane: lane, e)
                 wires.note(lane: lane, e)
-                lesson?.observe(lane: lane, e)
                 if e.kind == .fault {
                     // Faults are the same in every lane: log them once.
                     if lane == 0, let (kind, words) = narration.line(e, mode: mode) {
@@ -702,6 +707,7 @@ public struct App: Sendable {
                 }
             }
         }
+        for i in lessonFed.indices { lessonFed[i] = 0 }
         for (key, v) in skipped.sorted(by: { $0.value.order < $1.value.order }) {
             fresh.append(LogLine.summary(modes: key.modes, kind: key.kind, count: v.count, at: v.at, unicode: unicode))
         }

@@ -19,6 +19,7 @@ extension App {
                   view: lesson.view ?? .topology)
         if let s = lesson.speed { setSpeed(s) }
         self.lesson = LessonSession(lesson: lesson)
+        lessonFed = Array(repeating: 0, count: sim.lanes.count)
         beginStep(0)
     }
 
@@ -28,11 +29,16 @@ extension App {
     /// The lesson's keys; false for a key it leaves to the dashboard.
     mutating func lessonKey(_ key: Key) -> Bool {
         guard let session = lesson else { return false }
+        let backAgain = lessonBackAgain
+        lessonBackAgain = false
         switch key {
         case .enter where session.canContinue, .character(" ") where session.canContinue:
             goOn()
-        case .enter:
+        case .enter, .character(" ") where session.phase == .finished:
             status = waitingWords(session)
+        case .character("."):
+            // Stepping one event would run the world outside the step's grid and actions.
+            status = "In a lesson the world runs only as its steps say; . steps one event in the dashboard without a lesson."
         case .character(let ch) where session.phase == .asking && ch.isWholeNumber:
             let n = ch.wholeNumberValue ?? 0
             guard n >= 1 && n <= session.step.choices.count else {
@@ -43,18 +49,23 @@ extension App {
             paused = false
             status = "You chose \(n). The world runs on for \(Format.duration(session.step.runMicros ?? 0))."
         case .backspace, .character("u"):
-            back()
+            back(further: backAgain)
+            lessonBackAgain = true
         case .character("H"):
             status = lesson!.showHint() ? "Hint shown in the lesson panel." : "This step has no hint."
         case .character("S"):
             if lesson!.showMe(now: sim.now) {
                 paused = false
                 status = "Showing one way to do it. It will not count as solved: Backspace tries again."
+            } else if session.step.kind != .task {
+                status = "Show me is for task steps."
             } else {
-                status = session.step.kind == .task ? "Already showing." : "Show me is for task steps."
+                status = session.phase == .running ? "Already showing." : "This task is over: Enter goes on, Backspace tries it again."
             }
         case .character("r"):
             replay(to: 0)
+            flowView = session.lesson.view == .flow
+            story = nil
             status = "The lesson starts again from step 1, with the same seed."
         case .character("R"):
             status = "A lesson keeps its seed, so that what it says is what happens. r starts it again."
@@ -67,8 +78,9 @@ extension App {
     private func waitingWords(_ session: LessonSession) -> String {
         switch session.phase {
         case .asking: "First answer: press 1 to \(session.step.choices.count)."
-        case .running where session.step.kind == .task: "Do it with the fault keys, or press S to be shown (H: a hint)."
-        case .running: "Watch: the step goes on by itself when it is done."
+        case .running where session.step.kind == .task:
+            "Do it with the fault keys, or press S to be shown (H: a hint; Backspace starts the step again)."
+        case .running: "Watch: when it has happened, the world stops and Enter goes on."
         case .finished: "That was the last step. q quits; `ackscope lessons` lists the others."
         default: ""
         }
@@ -110,14 +122,15 @@ extension App {
         status = "Step \(session.index + 1) of \(session.lesson.steps.count): " + step.title + "."
     }
 
-    /// Backspace: to the start of this step if it has moved on, else of the one before.
-    private mutating func back() {
+    /// Backspace: to the start of this step; again at once (`further`), or on a step that
+    /// has not moved, to the start of the one before.
+    private mutating func back(further: Bool) {
         guard let session = lesson, !lessonStarts.isEmpty else { return }
         let current = min(session.index, lessonStarts.count - 1)
         let start = lessonStarts[current]
         let moved = sim.now > start.atMicros || sim.applied.count > start.applied || session.phase == .done || session.phase == .finished
             || session.chosen != nil
-        let target = moved || current == 0 ? current : current - 1
+        let target = (moved && !further) || current == 0 ? current : current - 1
         replay(to: target)
         status = "Back to the start of step \(target + 1), replayed from the seed: " + (lesson?.step.title ?? "") + "."
     }
@@ -145,10 +158,14 @@ extension App {
         let due = lesson!.takeDue(now: sim.now)
         guard !due.isEmpty else { return }
         for a in due { sim.apply(a, origin: .lesson) }
-        collect()
+        feedLesson()
     }
 
     /// The lesson's time: only while a step runs (and not paused), in the lesson's grid.
+    ///
+    /// Each grid point costs one timeline advance and a predicate check; the log, the book
+    /// and the flow view's memory take the frame's events once at the end (`collect`), and
+    /// the lesson reads the events as they are recorded (`feedLesson`).
     mutating func advanceLesson(byWallMicros wall: Micros, overBudget: (() -> Bool)?) {
         guard wall > 0 else { return }
         lesson!.wallPassed(wall)
@@ -158,21 +175,46 @@ extension App {
         carryMicros -= Double(whole)
         let target = sim.now + whole
         var slices = 0
+        defer { collect() }
         while lesson!.phase == .running && sim.now < target {
-            let stop = min(target, lesson!.nextStop(after: sim.now))
-            advanceVirtual(by: stop - sim.now)
+            advanceSampling(to: min(target, lesson!.nextStop(after: sim.now)))
+            feedLesson()
             applyLessonDue()
             if lesson!.settle(lanes: sim.lanes, now: sim.now) {
                 stepWorldEnded()
                 return
             }
             slices += 1
-            if slices % 64 == 0, let overBudget, overBudget() {
+            if slices % 16 == 0, let overBudget, overBudget() {
                 fallingBehind = true
+                status = "The lesson cannot keep up at \(Self.speedText(speed)): it runs slower than that (press - to lower the speed)."
                 return
             }
         }
         fallingBehind = false
+    }
+
+    /// Advances the timeline to `t`, taking the sparklines' samples on the way.
+    private mutating func advanceSampling(to t: Micros) {
+        while true {
+            let nextSample = lastSampleAt + Self.sampleMicros
+            let stop = min(t, nextSample)
+            sim.advance(to: stop)
+            if stop == nextSample {
+                lastSampleAt += Self.sampleMicros
+                sample()
+            }
+            if stop >= t { break }
+        }
+    }
+
+    /// Hands the lesson the events recorded since it last looked (before `collect` takes them).
+    mutating func feedLesson() {
+        guard lesson != nil else { return }
+        for i in sim.lanes.indices where i < lessonFed.count && lessonFed[i] < sim.lanes[i].recorded.count {
+            for e in sim.lanes[i].recorded[lessonFed[i]...] { lesson!.observe(lane: i, e) }
+            lessonFed[i] = sim.lanes[i].recorded.count
+        }
     }
 
     /// A step's world part is over: the world holds still and the panel says what happened.

@@ -33,7 +33,7 @@ extension App {
         for step in session.lesson.steps {
             var lines = Format.wrap(step.text, width: textWidth).count + 1
             lines += step.choices.reduce(0) { $0 + Format.wrap("1) " + $1, width: textWidth, indent: 2).count } + 1
-            lines += max(step.until?.terms.count ?? 0, step.after.map { Format.wrap($0, width: textWidth, indent: 2).count } ?? 0)
+            lines += (step.until?.terms.count ?? 0) + 1 + (step.after.map { Format.wrap($0, width: textWidth).count } ?? 0)
             if let hint = step.hint { lines += Format.wrap("Hint: " + hint, width: textWidth, indent: 2).count }
             content = max(content, lines)
         }
@@ -44,7 +44,11 @@ extension App {
     static let lessonMinRows = 7
 
     /// The step list's width, or 0 when the words need the whole width.
-    func lessonListWidth(width: Int, rows: Int) -> Int { width >= 100 && rows >= 4 ? min(30, width / 4) : 0 }
+    func lessonListWidth(width: Int, rows: Int) -> Int {
+        guard width >= 100 && rows >= 4, let lesson else { return 0 }
+        let longest = lesson.lesson.steps.map(\.title.count).max() ?? 0
+        return min(longest + 7, 38, width / 3)
+    }
 
     func drawLessonPanel(_ buf: inout ScreenBuffer, _ session: LessonSession, x: Int, y: Int, width: Int, height: Int) {
         guard height >= 2 else { return }
@@ -103,12 +107,13 @@ extension App {
     func lessonStateLines(_ session: LessonSession, width: Int) -> [(String, StyleRole)] {
         let step = session.step
         var out: [(String, StyleRole)] = []
-        func wrapped(_ text: String, _ role: StyleRole) { out += Format.wrap(text, width: width, indent: 2).map { ($0, role) } }
+        func wrapped(_ text: String, _ role: StyleRole, indent: Int = 2) { out += Format.wrap(text, width: width, indent: indent).map { ($0, role) } }
         func goal() {
             for p in session.progress(lanes: sim.lanes) {
                 let level = { if case .counter(let n) = p.term.subject { LessonPredicate.levels.contains(n) } else { p.term.subject == .staleKeys } }()
                 let mark = p.holds ? (unicode ? "✓" : "+") : (unicode ? "·" : "-")
-                out.append(("\(mark) \(Self.termWords(p.term)): \(p.value)\(level ? " now" : " in this step") (goal \(p.term.op.rawValue) \(p.term.value))",
+                let since = session.acted ? " since your first fault key" : " in this step"
+                out.append(("\(mark) \(Self.termWords(p.term)): \(p.value)\(level ? " now" : since) (goal \(p.term.op.rawValue) \(p.term.value))",
                             p.holds ? .ok : .warning))
             }
         }
@@ -136,13 +141,16 @@ extension App {
             out.append(((held ? (unicode ? "✓ " : "+ ") : (unicode ? "✗ " : "x ")) + "You chose \(chosen + 1). "
                         + (held ? "Your prediction held." : "It did not hold: what happened was \(happened.isEmpty ? "none of these" : happened)."),
                         held ? .ok : .stateLost))
-            if let after = step.after { wrapped(after, .text) }
+            if let after = step.after { wrapped(after, .text, indent: 0) }
         case (.demo, .running):
             if step.until != nil { goal() } else {
                 out.append(("Running for \(Format.duration(step.runMicros ?? 0)): " + Format.seconds(sim.now - session.runStart) + " so far.", .warning))
             }
         case (.task, .running):
             goal()
+            if !session.acted, session.progress(lanes: sim.lanes).allSatisfy(\.holds) {
+                out.append(("That happened by itself: it counts once you cause it with a fault key.", .dim))
+            }
             if session.shown { out.append(("Showing one way (it will not count as solved).", .dim)) }
             else if session.hintShown, let hint = step.hint { wrapped("Hint: " + hint, .warning) }
         case (_, .timedOut):
@@ -151,9 +159,12 @@ extension App {
         case (.task, .done):
             out.append((session.shown ? "Shown, not solved. Backspace: try it yourself." : (unicode ? "✓ " : "+ ") + "You did it.",
                         session.shown ? .dim : .ok))
-            if let after = step.after { wrapped(after, .text) }
+            goal()
+            if let after = step.after { wrapped(after, .text, indent: 0) }
         case (_, .done):
-            if let after = step.after { wrapped(after, .text) }
+            // The goal's values as they stood when it held: what the words after it speak of.
+            goal()
+            if let after = step.after { wrapped(after, .text, indent: 0) }
         default:
             break
         }

@@ -274,6 +274,9 @@ extension Lesson {
                 break
             case .demo:
                 if step.until == nil && step.runMicros == nil { missing("until", "a predicate to run until, or run = \"5s\"") }
+                if step.until != nil && step.runMicros != nil {
+                    fail(at("run"), "\(name).run: a demo runs until its predicate or for a time, not both (within = \"…\" limits the wait)")
+                }
             case .predict:
                 if step.choices.isEmpty { missing("choices", "2 to 4 answers") }
                 if step.runMicros == nil { missing("run", "how long the world runs after the answer, e.g. \"3s\"") }

@@ -190,6 +190,11 @@ public struct StepWatch: Equatable, Sendable {
         EventFilter(predicates.flatMap(\.terms).compactMap(\.eventKind))
     }
 
+    /// Totals count from here on (event counts are kept: `zeroCounts` clears them).
+    public mutating func rebase(lanes: [Lane]) { baseline = lanes.map(\.counters) }
+
+    public mutating func zeroCounts() { counts = Array(repeating: 0, count: counts.count) }
+
     public mutating func note(lane: Int, _ e: SimEvent) {
         for k in watched.indices where watched[k].lane == lane && watched[k].matches(e) { counts[k] += 1 }
     }

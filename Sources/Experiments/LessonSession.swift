@@ -20,10 +20,19 @@ public struct LessonSession: Sendable {
     public private(set) var hintShown = false
     /// "Show me" played the task's solution: done, but not solved.
     public private(set) var shown = false
+    /// A fault or repair was applied in this step (a key, or "show me"). A task counts only
+    /// what happens from then on: it is done by what the learner did, never by the world
+    /// alone before it.
+    public private(set) var acted = false
+    private var rebasePending = false
     /// Wall time spent in the current step (for the task's hint).
     public private(set) var wallInStepMicros: Micros = 0
     /// Each step's result once it was completed, for the step list and the saved progress.
     public private(set) var results: [StepResult?]
+    /// Set once the last step was passed: going back afterwards does not undo it.
+    public private(set) var completedOnce = false
+    /// The most steps completed at any point of the session.
+    public private(set) var mostStepsDone = 0
     public private(set) var watch: StepWatch
     /// Actions due, at absolute virtual times, in order.
     private var pending: [TimedAction] = []
@@ -62,7 +71,7 @@ public struct LessonSession: Sendable {
     public var step: LessonStep { lesson.steps[min(index, lesson.steps.count - 1)] }
 
     /// The event kinds the lanes must record for every predicate of the lesson.
-    public var eventFilter: EventFilter { StepWatch.filter(lesson.steps.flatMap(\.predicates)) }
+    public var eventFilter: EventFilter { StepWatch.filter(lesson.steps.flatMap(\.predicates)).union(EventFilter([.fault])) }
 
     /// Starts step `i` at virtual time `now`.
     public mutating func begin(_ i: Int, lanes: [Lane], now: Micros) {
@@ -71,6 +80,8 @@ public struct LessonSession: Sendable {
         happened = []
         hintShown = false
         shown = false
+        acted = false
+        rebasePending = false
         wallInStepMicros = 0
         pending = []
         for k in i..<results.count { results[k] = nil }
@@ -99,8 +110,10 @@ public struct LessonSession: Sendable {
         guard canContinue else { return false }
         // A demo that timed out was passed over, not watched.
         results[index] = phase == .timedOut ? nil : result
+        mostStepsDone = max(mostStepsDone, results.count(where: { $0 != nil }))
         guard index + 1 < lesson.steps.count else {
             phase = .finished
+            completedOnce = true
             return false
         }
         begin(index + 1, lanes: lanes, now: now)
@@ -168,14 +181,27 @@ public struct LessonSession: Sendable {
     }
 
     public mutating func observe(lane: Int, _ e: SimEvent) {
-        if phase == .running { watch.note(lane: lane, e) }
+        guard phase == .running else { return }
+        if e.kind == .fault && !acted && step.kind == .task {
+            acted = true
+            rebasePending = true
+            watch.zeroCounts()
+        }
+        watch.note(lane: lane, e)
     }
 
     /// Checks the step's predicate at `now` (a grid point or an action's instant); true when
     /// the step's world part ended here. A step is never done before its actions are applied.
     @discardableResult
     public mutating func settle(lanes: [Lane], now: Micros) -> Bool {
-        guard phase == .running, pending.isEmpty else { return false }
+        // Only on the grid: a frame that ends between grid points must not end a step there.
+        guard phase == .running, now >= runStart, (now - runStart) % Self.sliceMicros == 0 else { return false }
+        if rebasePending {
+            // A task's totals count from the grid point after the first fault.
+            watch.rebase(lanes: lanes)
+            rebasePending = false
+        }
+        guard pending.isEmpty else { return false }
         let ran = now - runStart
         switch step.kind {
         case .demo:
@@ -190,7 +216,7 @@ public struct LessonSession: Sendable {
             happened = step.outcomes.indices.filter { step.outcomes[$0].holds(watch, lanes: lanes) }
             phase = .done
         case .task:
-            if step.until?.holds(watch, lanes: lanes) == true { phase = .done }
+            if acted, step.until?.holds(watch, lanes: lanes) == true { phase = .done }
         case .narrate, .recap:
             return false
         }
@@ -210,8 +236,8 @@ public struct LessonSession: Sendable {
     /// The step results as progress: how far, and how predictions and tasks went.
     public var summary: LessonProgress {
         var p = LessonProgress(steps: lesson.steps.count)
-        p.stepsDone = results.count(where: { $0 != nil })
-        p.completed = phase == .finished
+        p.stepsDone = max(mostStepsDone, results.count(where: { $0 != nil }))
+        p.completed = completedOnce
         for r in results {
             switch r {
             case .predicted(let held)?:
@@ -268,6 +294,9 @@ public enum LessonCheck {
             let step = lesson.steps[i]
             session.begin(i, lanes: sim.lanes, now: sim.now)
             if step.kind == .predict { session.answer(step.answer, lanes: sim.lanes, now: sim.now) }
+            if step.kind == .task, let problem = solvesItself(session, sim, step: step) {
+                report.problems.append("\(where_(i)): \(problem)")
+            }
             if step.kind == .task { _ = session.showMe(now: sim.now) }
             let limit = sim.now + max(step.withinMicros, step.runMicros ?? 0) + LessonSession.sliceMicros
             while session.phase == .running && sim.now <= limit {
@@ -303,6 +332,22 @@ public enum LessonCheck {
             _ = session.next(lanes: sim.lanes, now: sim.now)
         }
         return finish(report, sim)
+    }
+
+    /// A task whose goal holds with no key pressed teaches nothing: played from the same
+    /// world without its solution for `within`, it must not be done.
+    static func solvesItself(_ session: LessonSession, _ sim: Timeline, step: LessonStep) -> String? {
+        guard let until = step.until else { return nil }
+        var session = session, sim = sim
+        let limit = sim.now + step.withinMicros
+        while sim.now < limit {
+            sim.advance(to: session.nextStop(after: sim.now))
+            for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
+            if until.holds(session.watch, lanes: sim.lanes) {
+                return "the task's goal '\(until)' held with no key pressed, after \(Format.duration(sim.now - session.runStart))"
+            }
+        }
+        return nil
     }
 
     private static func finish(_ report: Report, _ sim: Timeline) -> Report {

@@ -125,7 +125,7 @@ enum LessonProgressFile {
         var out = "# ackscope: lesson progress, written when a lesson ends (safe to delete).\n"
         for name in all.keys.sorted() {
             let p = all[name]!
-            out += "\n[\"\(name)\"]\nsteps = \(p.steps)\nsteps_done = \(p.stepsDone)\ncompleted = \(p.completed)\n"
+            out += "\n[\(JSON.string(name))]\nsteps = \(p.steps)\nsteps_done = \(p.stepsDone)\ncompleted = \(p.completed)\n"
             out += "predictions = \(p.predictions)\npredictions_held = \(p.predictionsHeld)\n"
             out += "tasks_solved = \(p.tasksSolved)\ntasks_shown = \(p.tasksShown)\n"
         }

@@ -66,7 +66,8 @@ struct LessonsCommand: ParsableCommand {
                 Output.error(error.description)
             }
         }
-        let width = rows.map(\.0.count).max() ?? 0
+        // The progress lines up after the longest title (goal lines run on under it).
+        let width = rows.filter { !$0.1.isEmpty }.map(\.0.count).max() ?? 0
         for (left, right) in rows {
             print(right.isEmpty ? left : left + String(repeating: " ", count: width - left.count + 2) + right)
         }

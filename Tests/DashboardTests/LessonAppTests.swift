@@ -183,3 +183,101 @@ let sampleLesson = """
     title = "Done"
     text = "Recap."
     """
+
+/// What a review found: frames that end between grid points, Backspace twice, `.`,
+/// completion kept after going back.
+@Suite struct LessonAppEdgeTests {
+    /// Frames of 1.37 ms at 1x end between grid points: the steps still end where the check's do.
+    @Test func oddFramesStopOnTheGrid() throws {
+        let lesson = try LessonAppTests.lesson()
+        let check = LessonCheck.run(lesson)
+        var app = App(lesson: lesson)
+        app.press(.enter)
+        for _ in 0..<100_000 where app.lesson?.phase == .running { app.advance(byWallMicros: 1_370) }
+        #expect(app.sim.now == check.stepEnds[1])
+        app.press(.enter)
+        app.press(.character("2"))
+        for _ in 0..<100_000 where app.lesson?.phase == .running { app.advance(byWallMicros: 1_370) }
+        #expect(app.sim.now == check.stepEnds[2])
+    }
+
+    @Test func backspaceTwiceGoesToTheStepBeforeAndDotIsRefused() throws {
+        var app = App(lesson: try LessonAppTests.lesson())
+        for key in [Key.enter, .enter, .character("2"), .enter] {
+            app.press(key)
+            LessonAppTests.drive(&app)
+        }
+        #expect(app.lesson?.step.title == "Heal" && app.lesson?.phase == .done)
+        app.press(.enter)
+        let now = app.sim.now
+        app.press(.character("."))
+        #expect(app.status.hasPrefix("In a lesson the world runs only as its steps say") && app.sim.now == now)
+        app.advance(byWallMicros: 100_000)
+        #expect(app.lesson?.step.title == "Do it")
+        app.press(.backspace)
+        #expect(app.lesson?.step.title == "Do it", "first: this step's start")
+        app.advance(byWallMicros: 100_000)
+        app.press(.backspace)
+        #expect(app.lesson?.step.title == "Heal", "at once again: the step before")
+        app.press(.character("u"))
+        #expect(app.lesson?.step.title == "Guess")
+        #expect(app.lesson?.phase == .asking)
+    }
+
+    @Test func finishingThenGoingBackKeepsTheLessonDone() throws {
+        var app = App(lesson: try LessonAppTests.lesson())
+        for key in [Key.enter, .enter, .character("2"), .enter, .enter, .character("S"), .enter, .enter] {
+            app.press(key)
+            LessonAppTests.drive(&app)
+        }
+        #expect(app.lesson?.phase == .finished)
+        app.press(.backspace)
+        app.press(.backspace)
+        #expect(app.lesson?.phase != .finished)
+        let p = try #require(app.lessonProgress)
+        #expect(p.completed && p.stepsDone == 6)
+    }
+}
+
+extension LessonAppEdgeTests {
+    /// The sample's task goal happens by itself after a few minutes (a processing time
+    /// beyond the ack timeout): that is not the learner's doing, and does not count.
+    @Test func aTaskIsNotSolvedByTheWorldAlone() throws {
+        var app = App(lesson: try LessonAppTests.lesson())
+        for key in [Key.enter, .enter, .character("2"), .enter] {
+            app.press(key)
+            LessonAppTests.drive(&app)
+        }
+        app.press(.enter)
+        app.setSpeed(100)
+        for _ in 0..<40 { app.advance(byWallMicros: 100_000) }  // 400 s virtual
+        #expect(app.lesson?.phase == .running && app.lesson?.acted == false)
+        #expect(app.lesson.map { $0.progress(lanes: app.sim.lanes).allSatisfy(\.holds) } == true, "the goal held by itself")
+        #expect(LessonAppTests.panel(app).contains("That happened by itself: it counts once you cause it with a fault key."))
+        app.press(.tab)
+        app.press(.tab)
+        app.press(.character("a"))
+        #expect(app.lesson?.acted == true)
+        app.setSpeed(1)
+        app.advance(byWallMicros: 100_000)
+        #expect(app.lesson?.phase == .running, "what happened before the key does not count")
+        #expect(LessonAppTests.panel(app).contains("dup effects: 0 since your first fault key (goal >= 1)"))
+        LessonAppTests.drive(&app)
+        #expect(app.lesson?.phase == .done)
+    }
+}
+
+extension LessonAppEdgeTests {
+    /// A step can open the message story on the message it is about, and set the view.
+    @Test func aStepOpensTheStoryOfItsMessage() throws {
+        let text = sampleLesson.replacingOccurrences(of: "text = \"Words to read aloud.\"", with: "text = \"Words to read aloud.\"\nview = \"topology\"")
+            .replacingOccurrences(of: "after = \"Five deliveries.\"", with: "after = \"Five deliveries.\"\nstory = \"p1-2\"")
+        var app = App(lesson: try LessonAppTests.lesson(text))
+        #expect(app.flowView == false, "the step's view wins over the lesson's")
+        app.press(.enter)
+        #expect(app.story == nil)
+        LessonAppTests.drive(&app)
+        #expect(app.story?.message == MessageID(producer: 0, seq: 2))
+        #expect(LessonAppTests.panel(app).contains("p1-2"))
+    }
+}
