@@ -18,7 +18,13 @@ extension App {
         switch t.subject {
         case .counter(let name): what = counterLabels[name] ?? name
         case .staleKeys: what = "stale keys"
-        case .events: what = t.subjectName.dropFirst("event:".count).replacing("/", with: " ").replacing("_", with: " ") + " events"
+        case .events(let kind, let detail):
+            let k = (LessonPredicate.eventKindNames.first { $0.1 == kind }?.0 ?? "").replacing("_", with: " ")
+            switch detail {
+            case .hop(let h)?: what = ["publish": "publishes", "confirm": "confirms", "deliver": "deliveries", "ack": "acks", "credit": "credits"][h.name, default: h.name] + " " + k
+            case .cause(let c)?: what = k + " (" + c.name.replacing("_", with: " ") + ")"
+            case nil: what = k + " events"
+            }
         }
         return t.mode.rawValue + " " + what
     }
@@ -112,7 +118,7 @@ extension App {
             for p in session.progress(lanes: sim.lanes) {
                 let level = { if case .counter(let n) = p.term.subject { LessonPredicate.levels.contains(n) } else { p.term.subject == .staleKeys } }()
                 let mark = p.holds ? (unicode ? "✓" : "+") : (unicode ? "·" : "-")
-                let since = session.acted ? " since your first fault key" : " in this step"
+                let since = session.acted ? " since your first key" : " in this step"
                 out.append(("\(mark) \(Self.termWords(p.term)): \(p.value)\(level ? " now" : since) (goal \(p.term.op.rawValue) \(p.term.value))",
                             p.holds ? .ok : .warning))
             }

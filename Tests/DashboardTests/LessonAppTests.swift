@@ -261,7 +261,7 @@ extension LessonAppEdgeTests {
         app.setSpeed(1)
         app.advance(byWallMicros: 100_000)
         #expect(app.lesson?.phase == .running, "what happened before the key does not count")
-        #expect(LessonAppTests.panel(app).contains("dup effects: 0 since your first fault key (goal >= 1)"))
+        #expect(LessonAppTests.panel(app).contains("dup effects: 0 since your first key (goal >= 1)"))
         LessonAppTests.drive(&app)
         #expect(app.lesson?.phase == .done)
     }
