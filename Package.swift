@@ -44,7 +44,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DeliverySimTests", dependencies: ["DeliverySim", "Experiments"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "DeliverySim", "Dashboard"]),
+        .testTarget(
+            name: "ExperimentsTests", dependencies: ["Experiments", "DeliverySim", "Dashboard"],
+            // The sample lesson, read by path from both test targets.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "DeliverySim", "Experiments"],
             // Golden screens, read by path from the tests (not bundled resources).

@@ -35,7 +35,7 @@ public struct App: Sendable {
     public private(set) var log: [LogLine] = []
     /// One sample per virtual second per lane: rates for the sparklines.
     public private(set) var history: [[Sample]]
-    var lastSampleAt: Micros = 0
+    private var lastSampleAt: Micros = 0
     private var lastCounters: [Counters]
     /// Fractional virtual time carried between frames so slow speeds still advance.
     var carryMicros: Double = 0
@@ -578,20 +578,25 @@ public struct App: Sendable {
         guard micros > 0 else { return }
         let target = sim.now + micros
         let appliedBefore = sim.applied.count
+        advanceSampling(to: target)
+        if let last = sim.applied[appliedBefore...].last(where: { $0.origin == .scenario }) {
+            status = "Scenario: " + last.timed.action.description + "."
+        }
+        collect()
+    }
+
+    /// Advances the timeline to `t`, stopping at each sample time for the sparklines.
+    mutating func advanceSampling(to t: Micros) {
         while true {
             let nextSample = lastSampleAt + Self.sampleMicros
-            let stop = min(target, nextSample)
+            let stop = min(t, nextSample)
             sim.advance(to: stop)
             if stop == nextSample {
                 lastSampleAt += Self.sampleMicros
                 sample()
             }
-            if stop >= target { break }
+            if stop >= t { break }
         }
-        if let last = sim.applied[appliedBefore...].last(where: { $0.origin == .scenario }) {
-            status = "Scenario: " + last.timed.action.description + "."
-        }
-        collect()
     }
 
     /// While paused: one event, or the next scheduled action if it comes first.
@@ -658,7 +663,7 @@ public struct App: Sendable {
             + (screen.hasSuffix("\n") ? "" : "\n") + "\n" + sessionSummary().json()
     }
 
-    mutating func sample() {
+    private mutating func sample() {
         for (i, lane) in sim.lanes.enumerated() {
             let c = lane.counters, p = lastCounters[i]
             history[i].append(Sample(delivered: c.delivered - p.delivered, redelivered: c.redelivered - p.redelivered,

@@ -194,20 +194,6 @@ extension App {
         fallingBehind = false
     }
 
-    /// Advances the timeline to `t`, taking the sparklines' samples on the way.
-    private mutating func advanceSampling(to t: Micros) {
-        while true {
-            let nextSample = lastSampleAt + Self.sampleMicros
-            let stop = min(t, nextSample)
-            sim.advance(to: stop)
-            if stop == nextSample {
-                lastSampleAt += Self.sampleMicros
-                sample()
-            }
-            if stop >= t { break }
-        }
-    }
-
     /// Hands the lesson the events recorded since it last looked (before `collect` takes them).
     mutating func feedLesson() {
         guard lesson != nil else { return }

@@ -1,6 +1,7 @@
 @testable import Dashboard
 import DeliverySim
 import Experiments
+import Foundation
 import Testing
 
 /// A lesson in the dashboard: the world holds while the learner reads, runs to the same
@@ -132,57 +133,12 @@ import Testing
     }
 }
 
-let sampleLesson = """
-    title = "Sample"
-    goal = "See a lost ack become a duplicate."
-    view = "flow"
-    [workload]
-    seed = 3
-    modes = ["at-most-once", "at-least-once"]
-    rate = 4
-    consumers = 2
-    prefetch = 2
-    processing = "100ms"
-    latency = "50ms..150ms"
-    loss = "0%"
-    [[steps]]
-    kind = "narrate"
-    title = "Read"
-    text = "Words to read aloud."
-    [[steps]]
-    kind = "demo"
-    title = "Watch"
-    text = "Deliveries go right."
-    until = "at-least-once delivered >= 5"
-    after = "Five deliveries."
-    [[steps]]
-    kind = "predict"
-    title = "Guess"
-    text = "Consumer-1's acks will be lost. What then?"
-    choices = ["nothing changes", "duplicates"]
-    outcomes = ["at-least-once duplicate_effects == 0", "at-least-once duplicate_effects >= 1"]
-    answer = 2
-    run = "3s"
-    actions = [{ at = "0s", action = "partition-one-way", target = "consumer-1" }]
-    after = "Applied twice."
-    [[steps]]
-    kind = "demo"
-    title = "Heal"
-    text = "Healed."
-    actions = [{ at = "0s", action = "heal", target = "consumer-1" }]
-    run = "3s"
-    [[steps]]
-    kind = "task"
-    title = "Do it"
-    text = "Make a duplicate."
-    until = "at-least-once duplicate_effects >= 1"
-    hint = "Tab, then a."
-    solution = [{ at = "0s", action = "partition-one-way", target = "consumer-2" }, { at = "2s", action = "heal", target = "consumer-2" }]
-    [[steps]]
-    kind = "recap"
-    title = "Done"
-    text = "Recap."
-    """
+/// The sample lesson both test targets use (Tests/ExperimentsTests/Fixtures).
+let sampleLesson: String = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ExperimentsTests/Fixtures/sample-lesson.toml")
+    return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+}()
 
 /// What a review found: frames that end between grid points, Backspace twice, `.`,
 /// completion kept after going back.
