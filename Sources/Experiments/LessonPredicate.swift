@@ -1,4 +1,5 @@
 import DeliverySim
+import TOMLLite
 
 /// A condition on what a lesson step has seen: counters and typed events, per lane.
 ///
@@ -70,13 +71,13 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses `text` against the lesson's lanes; the error is one line naming what is allowed.
     public static func parse(_ text: String, modes: [Mode]) -> Result<LessonPredicate, KnobError> {
-        let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init)
         guard !parts.isEmpty else { return .failure(KnobError("empty: expected e.g. \"at-least-once duplicate_effects >= 1\"")) }
         var terms: [Term] = []
         var i = 0
         while i < parts.count {
             guard i + 4 <= parts.count else {
-                return .failure(KnobError("'\(parts[i...].joined(separator: " "))': expected LANE SUBJECT OP NUMBER, e.g. \"at-least-once lost >= 1\""))
+                return .failure(KnobError("\(q(parts[i...].joined(separator: " "))): expected LANE SUBJECT OP NUMBER, e.g. \"at-least-once lost >= 1\""))
             }
             switch term(parts[i..<(i + 4)], modes: modes) {
             case .success(let t): terms.append(t)
@@ -84,7 +85,7 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
             }
             i += 4
             if i < parts.count {
-                guard parts[i] == "and" else { return .failure(KnobError("'\(parts[i])': terms are joined by 'and'")) }
+                guard parts[i] == "and" else { return .failure(KnobError("\(q(parts[i])): terms are joined by 'and'")) }
                 i += 1
                 if i == parts.count { return .failure(KnobError("nothing after the last 'and'")) }
             }
@@ -95,7 +96,7 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
     private static func term(_ p: ArraySlice<String>, modes: [Mode]) -> Result<Term, KnobError> {
         let w = Array(p)
         guard let mode = Mode(rawValue: w[0]) else {
-            return .failure(KnobError("'\(w[0])' is not a lane (the lesson's lanes: \(modes.map(\.rawValue).joined(separator: ", ")))"))
+            return .failure(KnobError("\(q(w[0])) is not a lane (the lesson's lanes: \(modes.map(\.rawValue).joined(separator: ", ")))"))
         }
         guard let lane = modes.firstIndex(of: mode) else {
             return .failure(KnobError("the \(w[0]) lane is not in this lesson (its lanes: \(modes.map(\.rawValue).joined(separator: ", ")); add it to workload.modes)"))
@@ -106,9 +107,9 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
         case .failure(let e): return .failure(e)
         }
         guard let op = Op(rawValue: w[2]) else {
-            return .failure(KnobError("'\(w[2])' is not a comparison (allowed: \(Op.allCases.map(\.rawValue).joined(separator: " ")))"))
+            return .failure(KnobError("\(q(w[2])) is not a comparison (allowed: \(Op.allCases.map(\.rawValue).joined(separator: " ")))"))
         }
-        guard let value = Int(w[3]), value >= 0 else { return .failure(KnobError("'\(w[3])': expected a whole number, 0 or more")) }
+        guard let value = Int(w[3]), value >= 0 else { return .failure(KnobError("\(q(w[3])): expected a whole number, 0 or more")) }
         return .success(Term(lane: lane, mode: mode, subject: subject, op: op, value: value))
     }
 
@@ -117,17 +118,20 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
         if Counters.names.contains(word) { return .success(.counter(word)) }
         guard word.hasPrefix("event:") else {
             let hint = Suggest.closest(to: word, among: Counters.names + ["stale_keys"]).map { "did you mean '\($0)'? " } ?? ""
-            return .failure(KnobError("'\(word)' is not a counter (\(hint)allowed: \((Counters.names + ["stale_keys"]).joined(separator: ", ")), or event:KIND)"))
+            return .failure(KnobError("\(q(word)) is not a counter (\(hint)allowed: \((Counters.names + ["stale_keys"]).joined(separator: ", ")), or event:KIND)"))
         }
         let rest = word.dropFirst("event:".count).split(separator: "/", maxSplits: 1).map(String.init)
         guard let kindName = rest.first, let kind = eventKindNames.first(where: { $0.0 == kindName })?.1 else {
-            return .failure(KnobError("'\(word)': unknown event kind (allowed: \(eventKindNames.map(\.0).joined(separator: ", ")))"))
+            return .failure(KnobError("\(q(word)): unknown event kind (allowed: \(eventKindNames.map(\.0).joined(separator: ", ")))"))
         }
         guard rest.count == 2 else { return .success(.events(kind, detail: nil)) }
         if let hop = hopNames.first(where: { $0.0 == rest[1] })?.1 { return .success(.events(kind, detail: .hop(hop))) }
         if let cause = causes.first(where: { $0.name == rest[1] }) { return .success(.events(kind, detail: .cause(cause))) }
-        return .failure(KnobError("'\(word)': unknown detail '\(rest[1])' (a hop: \(hopNames.map(\.0).joined(separator: ", ")); or a cause: \(causes.map(\.name).joined(separator: ", ")))"))
+        return .failure(KnobError("\(q(word)): unknown detail \(q(rest[1])) (a hop: \(hopNames.map(\.0).joined(separator: ", ")); or a cause: \(causes.map(\.name).joined(separator: ", ")))"))
     }
+
+    /// A word from the file, quoted and escaped for an error line.
+    static func q(_ word: String) -> String { "'" + TerminalText.safe(word, limit: TerminalText.valueLimit) + "'" }
 
     public var description: String {
         terms.map { t in "\(t.mode.rawValue) \(t.subjectName) \(t.op.rawValue) \(t.value)" }.joined(separator: " and ")

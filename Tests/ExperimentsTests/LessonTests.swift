@@ -96,6 +96,10 @@ struct LessonTests {
             #expect(e?.description.contains(want) == true, "\(from) → \(to): got \(e?.description ?? "no error"), want \(want)")
             #expect(e.map { !$0.description.contains("\n") } ?? false)
         }
+        // Found by fuzzing: a control character inside a predicate's word reached the error line.
+        let tab = Self.error(Self.sample.replacingOccurrences(of: "at-least-once delivered >= 5", with: "at-least-once deli\\u001bvered >= 5"))
+        #expect(tab?.description.contains("vered' is not a counter") == true, "\(tab?.description ?? "")")
+        #expect(tab.map { !$0.description.unicodeScalars.contains(where: TerminalText.needsEscape) } == true)
         #expect(Self.error("title = \"x\"\ngoal = \"y\"\n")?.description == "l.toml:1:1: steps are missing: a lesson needs [[steps]] (kind = \"narrate\", …)")
         #expect(Self.error("title = [")?.description.hasPrefix("l.toml:1:") == true)
     }
