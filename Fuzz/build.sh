@@ -47,7 +47,7 @@ link() {
     local log=$out/fuzz-$name.link.log
     # gold warns about every ASan symbol it cannot export; keep that out of the way.
     if ! swiftc -parse-as-library -O -sanitize=fuzzer,address -I "$build/$config/Modules" \
-        "Fuzz/Targets/$name.swift" "$@" -o "$out/fuzz-$name" 2>"$log"; then
+        "Fuzz/Targets/$name.swift" Fuzz/Support.swift "$@" -o "$out/fuzz-$name" 2>"$log"; then
         cat "$log" >&2
         exit 1
     fi

@@ -13,10 +13,7 @@ public func fuzzLesson(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     do {
         lesson = try Lesson.parse(text: text, fileName: "fuzz.toml")
     } catch {
-        let line = error.description
-        require(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
-        require(line.utf8.count < 4_000, "an error line of \(line.utf8.count) bytes")
-        require(error.line >= 1 && error.column >= 1, "error without a position: \(line)")
+        requireErrorLine(error)
         return 0
     }
     require(!lesson.steps.isEmpty, "a lesson without steps loaded")
@@ -30,10 +27,4 @@ public func fuzzLesson(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if step.kind == .predict { require(step.outcomes.count == step.choices.count && step.choices.indices.contains(step.answer), "a predict step without one outcome per choice loaded") }
     }
     return 0
-}
-
-/// `precondition`, with its message kept in optimized builds (where `precondition` drops
-/// it), so that a failure says which property broke.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError(message()) }
 }

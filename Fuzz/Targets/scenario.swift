@@ -14,10 +14,7 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     do {
         scenario = try ScenarioFile.parse(text: text, fileName: "fuzz.toml").resolved()
     } catch {
-        let line = error.description
-        require(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
-        require(line.utf8.count < 4_000, "an error line of \(line.utf8.count) bytes")
-        require(error.line >= 1 && error.column >= 1, "error without a position: \(line)")
+        requireErrorLine(error)
         return 0
     }
     let written = scenario.tomlText()
@@ -28,10 +25,4 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         fatalError("a resolved scenario writes a file that does not load: \(error)\n\(written)")
     }
     return 0
-}
-
-/// `precondition`, with its message kept in optimized builds (where `precondition` drops
-/// it), so that a failure says which property broke.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError(message()) }
 }

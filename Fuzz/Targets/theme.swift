@@ -13,10 +13,10 @@ public func fuzzTheme(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     do {
         parsed = try Theme.parse(text: text, fileName: "fuzz.toml")
     } catch {
-        safe(error.description)
+        requireSafeLine(error.description)
         return 0
     }
-    for warning in parsed.warnings { safe(warning.description) }
+    for warning in parsed.warnings { requireSafeLine(warning.description) }
     let written = parsed.theme.tomlText(description: parsed.description)
     guard let again = try? Theme.parse(text: written, fileName: "fuzz.toml") else {
         fatalError("a loaded theme writes a file that does not load:\n\(written)")
@@ -24,15 +24,4 @@ public func fuzzTheme(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     require(again.warnings.isEmpty, "written theme warns: \(again.warnings)")
     require(again.theme == parsed.theme && again.description == parsed.description, "theme changed on the way back:\n\(written)")
     return 0
-}
-
-private func safe(_ line: String) {
-    require(!line.unicodeScalars.contains(where: TerminalText.needsEscape), "control character in \(line.debugDescription)")
-    require(line.utf8.count < 4_000, "a message of \(line.utf8.count) bytes")
-}
-
-/// `precondition`, with its message kept in optimized builds (where `precondition` drops
-/// it), so that a failure says which property broke.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError(message()) }
 }

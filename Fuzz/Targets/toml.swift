@@ -49,9 +49,3 @@ private func check(_ shown: String) {
         require(!TerminalText.needsEscape(u), "unescaped U+\(String(u.value, radix: 16)) in \(shown.debugDescription)")
     }
 }
-
-/// `precondition`, with its message kept in optimized builds (where `precondition` drops
-/// it), so that a failure says which property broke.
-private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError(message()) }
-}

@@ -528,10 +528,7 @@ public struct App: Sendable {
             return
         }
         guard !paused, wall > 0 else { return }
-        // Never more than one wall second per frame, so a stalled terminal does not jump.
-        carryMicros += Double(min(wall, 1_000_000)) * speed
-        let whole = Micros(carryMicros)
-        carryMicros -= Double(whole)
+        let whole = virtualMicros(forWall: wall)
         guard let overBudget else {
             advanceVirtual(by: whole)
             return
@@ -560,6 +557,16 @@ public struct App: Sendable {
             }
         }
         fallingBehind = false
+    }
+
+    /// The virtual time `wall` stands for at this speed, whole microseconds, the fraction
+    /// carried to the next frame. Never more than one wall second per frame, so a stalled
+    /// terminal does not jump.
+    mutating func virtualMicros(forWall wall: Micros) -> Micros {
+        carryMicros += Double(min(wall, 1_000_000)) * speed
+        let whole = Micros(carryMicros)
+        carryMicros -= Double(whole)
+        return whole
     }
 
     /// Events one slice of a frame aims at: a fraction of a millisecond of work.

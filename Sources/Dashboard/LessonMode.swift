@@ -170,14 +170,11 @@ extension App {
         guard wall > 0 else { return }
         lesson!.wallPassed(wall)
         guard !paused, lesson!.phase == .running else { return }
-        carryMicros += Double(min(wall, 1_000_000)) * speed
-        let whole = Micros(carryMicros)
-        carryMicros -= Double(whole)
-        let target = sim.now + whole
+        let target = sim.now + virtualMicros(forWall: wall)
         var slices = 0
         defer { collect() }
         while lesson!.phase == .running && sim.now < target {
-            advanceSampling(to: min(target, lesson!.nextStop(after: sim.now)))
+            advanceSampling(to: min(target, lesson!.nextStop(after: sim.now, nextChange: sim.nextChangeMicros)))
             feedLesson()
             applyLessonDue()
             if lesson!.settle(lanes: sim.lanes, now: sim.now) {

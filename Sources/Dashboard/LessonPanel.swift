@@ -3,20 +3,18 @@ import Experiments
 
 /// Drawing the lesson panel: the step list, the step's words, and what it waits for.
 extension App {
-    /// The lanes panel's names for counters, so a goal names what the learner can find.
-    static let counterLabels: [String: String] = [
-        "published": "published", "confirmed": "confirmed", "ready": "ready", "in_flight": "in flight", "unacked": "unacked",
-        "acks_pending": "acks unsent", "delivered": "delivered", "redelivered": "redelivered", "acked": "acked",
-        "processed": "processed", "duplicate_deliveries": "dup deliveries", "duplicate_effects": "dup effects",
-        "duplicates_suppressed": "suppressed", "lost": "lost", "dead_lettered": "dead-lettered", "discarded": "discarded",
-        "out_of_order": "out of order",
-    ]
+    /// Per entry of `Counters.fields`, its name as the lanes panel writes it (so a goal
+    /// names what the learner can find), else as the summary table does.
+    static let counterLabels: [String] = Counters.fields.map { field in
+        let label = laneRows.first { $0.1 == field.path }?.0 ?? Summary.labels[field.name] ?? field.name
+        return String(label.drop { $0 == " " })
+    }
 
     /// A predicate term as the panel says it: "at-least-once dup effects".
     static func termWords(_ t: LessonPredicate.Term) -> String {
         let what: String
         switch t.subject {
-        case .counter(let name): what = counterLabels[name] ?? name
+        case .counter(let i): what = counterLabels[i]
         case .staleKeys: what = "stale keys"
         case .events(let kind, let detail):
             let k = (LessonPredicate.eventKindNames.first { $0.1 == kind }?.0 ?? "").replacing("_", with: " ")
@@ -116,10 +114,9 @@ extension App {
         func wrapped(_ text: String, _ role: StyleRole, indent: Int = 2) { out += Format.wrap(text, width: width, indent: indent).map { ($0, role) } }
         func goal() {
             for p in session.progress(lanes: sim.lanes) {
-                let level = { if case .counter(let n) = p.term.subject { LessonPredicate.levels.contains(n) } else { p.term.subject == .staleKeys } }()
                 let mark = p.holds ? (unicode ? "✓" : "+") : (unicode ? "·" : "-")
                 let since = session.acted ? " since your first key" : " in this step"
-                out.append(("\(mark) \(Self.termWords(p.term)): \(p.value)\(level ? " now" : since) (goal \(p.term.op.rawValue) \(p.term.value))",
+                out.append(("\(mark) \(Self.termWords(p.term)): \(p.value)\(p.term.isLevel ? " now" : since) (goal \(p.term.op.rawValue) \(p.term.value))",
                             p.holds ? .ok : .warning))
             }
         }

@@ -40,16 +40,20 @@ public struct Counters: Equatable, Sendable {
 
     public init() {}
 
-    /// (JSON name, value) in the documented order; the one list every export walks.
-    public var named: [(String, Int)] {
-        [("published", published), ("confirmed", confirmed), ("ready", ready), ("in_flight", inFlight),
-         ("unacked", unacked), ("acks_pending", acksPending), ("delivered", delivered), ("redelivered", redelivered), ("acked", acked),
-         ("processed", processed), ("duplicate_deliveries", duplicateDeliveries),
-         ("duplicate_effects", duplicateEffects), ("duplicates_suppressed", duplicatesSuppressed),
-         ("lost", lost), ("dead_lettered", deadLettered), ("discarded", discarded), ("out_of_order", outOfOrder)]
-    }
+    /// (JSON name, field) in the documented order; the one list every export walks, and
+    /// what a lesson's predicate resolves a counter's name to.
+    public static let fields: [(name: String, path: KeyPath<Counters, Int> & Sendable)] = [
+        ("published", \.published), ("confirmed", \.confirmed), ("ready", \.ready), ("in_flight", \.inFlight),
+        ("unacked", \.unacked), ("acks_pending", \.acksPending), ("delivered", \.delivered), ("redelivered", \.redelivered),
+        ("acked", \.acked), ("processed", \.processed), ("duplicate_deliveries", \.duplicateDeliveries),
+        ("duplicate_effects", \.duplicateEffects), ("duplicates_suppressed", \.duplicatesSuppressed),
+        ("lost", \.lost), ("dead_lettered", \.deadLettered), ("discarded", \.discarded), ("out_of_order", \.outOfOrder),
+    ]
 
-    public static let names = Counters().named.map(\.0)
+    /// (JSON name, value) in the documented order.
+    public var named: [(String, Int)] { Self.fields.map { ($0.name, self[keyPath: $0.path]) } }
+
+    public static let names = fields.map(\.name)
 }
 
 /// What happened to each message, kept only while some copy of it still exists.

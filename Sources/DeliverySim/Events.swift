@@ -40,7 +40,7 @@ public struct SimEvent: Equatable, Sendable {
     }
 
     /// What a packet is: the hop of a message's journey.
-    public enum Hop: UInt8, Sendable {
+    public enum Hop: UInt8, Sendable, CaseIterable {
         case none, publish, confirm, deliver, ack, credit
 
         /// Publishes, acks and credits travel toward the broker; confirms and deliveries away.
@@ -59,7 +59,7 @@ public struct SimEvent: Equatable, Sendable {
     }
 
     /// Why something happened, where the kind alone does not say.
-    public enum Cause: UInt8, Sendable {
+    public enum Cause: UInt8, Sendable, CaseIterable {
         case none
         /// Lost on the wire (the link's loss).
         case wire

@@ -26,8 +26,9 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
     }
 
     public enum Subject: Equatable, Sendable {
-        /// A counter by its JSON name: a level, or a total counted from the step's start.
-        case counter(String)
+        /// A counter (index into `Counters.fields`): a level, or a total counted from the
+        /// step's start.
+        case counter(Int)
         case staleKeys
         /// Typed events of a kind, optionally only of one hop or one cause.
         case events(SimEvent.Kind, detail: Detail?)
@@ -55,6 +56,8 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
 
     /// Counters read as they stand; every other counter only grows.
     public static let levels: Set<String> = ["ready", "in_flight", "unacked", "acks_pending"]
+    /// Per entry of `Counters.fields`: whether it is a level.
+    static let isLevel = Counters.fields.map { levels.contains($0.name) }
 
     public static let eventKindNames: [(String, SimEvent.Kind)] = [
         ("published", .published), ("confirmed", .confirmed), ("delivered", .delivered), ("redelivered", .redelivered),
@@ -62,12 +65,8 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
         ("suppressed", .suppressed), ("lost", .lost), ("dead_lettered", .deadLettered), ("discarded", .discarded),
         ("trap_fired", .trapFired), ("fault", .fault),
     ]
-    static let hopNames: [(String, SimEvent.Hop)] = [("publish", .publish), ("confirm", .confirm), ("deliver", .deliver), ("ack", .ack), ("credit", .credit)]
-    static let causes: [SimEvent.Cause] = [
-        .wire, .partition, .brokerDown, .consumerDown, .consumerCrash, .brokerCrash, .autoAck, .publishLost, .backlogFull,
-        .dropHead, .dedupWindow, .idempotencyRecord, .storeKey, .confirmTimeout, .restart, .trapAfterEffect, .trapAfterAck,
-        .cumulativeAck,
-    ]
+    static let hopNames = SimEvent.Hop.allCases.filter { $0 != .none }.map { ($0.name, $0) }
+    static let causes = SimEvent.Cause.allCases.filter { $0 != .none }
 
     /// Parses `text` against the lesson's lanes; the error is one line naming what is allowed.
     public static func parse(_ text: String, modes: [Mode]) -> Result<LessonPredicate, KnobError> {
@@ -115,7 +114,7 @@ public struct LessonPredicate: Equatable, Sendable, CustomStringConvertible {
 
     static func subject(_ word: String) -> Result<Subject, KnobError> {
         if word == "stale_keys" { return .success(.staleKeys) }
-        if Counters.names.contains(word) { return .success(.counter(word)) }
+        if let i = Counters.names.firstIndex(of: word) { return .success(.counter(i)) }
         guard word.hasPrefix("event:") else {
             let hint = Suggest.closest(to: word, among: Counters.names + ["stale_keys"]).map { "did you mean '\($0)'? " } ?? ""
             return .failure(KnobError("\(q(word)) is not a counter (\(hint)allowed: \((Counters.names + ["stale_keys"]).joined(separator: ", ")), or event:KIND)"))
@@ -147,7 +146,7 @@ extension LessonPredicate.Term {
     /// As written in the file.
     public var subjectName: String {
         switch subject {
-        case .counter(let name): return name
+        case .counter(let i): return Counters.fields[i].name
         case .staleKeys: return "stale_keys"
         case .events(let kind, let detail):
             let k = LessonPredicate.eventKindNames.first { $0.1 == kind }?.0 ?? "?"
@@ -156,6 +155,15 @@ extension LessonPredicate.Term {
             case .hop(let h)?: return "event:\(k)/\(h.name)"
             case .cause(let c)?: return "event:\(k)/\(c.name)"
             }
+        }
+    }
+
+    /// Read as it stands (a level), not counted from the step's start.
+    public var isLevel: Bool {
+        switch subject {
+        case .counter(let i): LessonPredicate.isLevel[i]
+        case .staleKeys: true
+        case .events: false
         }
     }
 
@@ -209,11 +217,10 @@ public struct StepWatch: Equatable, Sendable {
         switch term.subject {
         case .staleKeys:
             return lane.staleKeys
-        case .counter(let name):
-            let now = lane.counters.named.first { $0.0 == name }?.1 ?? 0
-            if LessonPredicate.levels.contains(name) { return now }
-            let then = baseline[term.lane].named.first { $0.0 == name }?.1 ?? 0
-            return now - then
+        case .counter(let i):
+            let path = Counters.fields[i].path
+            let now = lane.counters[keyPath: path]
+            return LessonPredicate.isLevel[i] ? now : now - baseline[term.lane][keyPath: path]
         case .events:
             return watched.firstIndex(of: term).map { counts[$0] } ?? 0
         }

@@ -164,10 +164,32 @@ public struct LessonSession: Sendable {
         if phase == .running, step.kind == .task, wallInStepMicros >= step.hintAfterMicros { hintShown = true }
     }
 
-    /// The next instant the world must stop at: an action due, or the next grid point.
-    public func nextStop(after now: Micros) -> Micros {
-        let grid = runStart + ((max(now, runStart) - runStart) / Self.sliceMicros + 1) * Self.sliceMicros
-        return min(grid, pending.first?.atMicros ?? grid)
+    /// The next instant the world must stop at: an action due, or the next grid point
+    /// where something may have changed.
+    ///
+    /// `nextChange` is when the world next changes (`Timeline.nextChangeMicros`): nothing a
+    /// predicate reads moves before it, so the grid points before it are skipped (at 1000x
+    /// the grid is a million points a second), except a step's own time limit, and the
+    /// point right after a task's first key, where its counting restarts. The instants a
+    /// step stops at are those of checking every grid point.
+    public func nextStop(after now: Micros, nextChange: Micros?) -> Micros {
+        let slice = Self.sliceMicros
+        func gridAtOrAfter(_ t: Micros) -> Micros { runStart + (max(0, t - runStart) + slice - 1) / slice * slice }
+        var stop = runStart + (max(now, runStart) - runStart) / slice * slice + slice
+        if let next = nextChange, next > stop, !rebasePending {
+            stop = gridAtOrAfter(next)
+            if let limit = timeLimit, limit > now { stop = min(stop, gridAtOrAfter(limit)) }
+        }
+        return min(stop, pending.first?.atMicros ?? stop)
+    }
+
+    /// When the running step ends by time alone: a run's end, or a demo's `within`.
+    private var timeLimit: Micros? {
+        switch step.kind {
+        case .demo: runStart + (step.until == nil ? step.runMicros ?? 0 : step.withinMicros)
+        case .predict: runStart + (step.runMicros ?? 0)
+        default: nil
+        }
     }
 
     /// The actions due at or before `now`, removed from the queue.
@@ -236,6 +258,9 @@ public struct LessonSession: Sendable {
     /// The step results as progress: how far, and how predictions and tasks went.
     public var summary: LessonProgress {
         var p = LessonProgress(steps: lesson.steps.count)
+        // A step whose world part is over counts, though Enter was not pressed yet.
+        var results = self.results
+        if phase == .done { results[index] = result }
         p.stepsDone = max(mostStepsDone, results.count(where: { $0 != nil }))
         p.completed = completedOnce
         for r in results {
@@ -283,66 +308,74 @@ public enum LessonCheck {
         public var stepEnds: [Micros] = []
     }
 
-    public static func run(_ lesson: Lesson) -> Report {
+    /// `skipping: false` checks every grid point (tests compare it with the skipping run).
+    public static func run(_ lesson: Lesson, skipping: Bool = true) -> Report {
         var report = Report()
         var session = LessonSession(lesson: lesson)
         var sim = Timeline(settings: lesson.settings, recording: session.eventFilter)
-        func where_(_ i: Int) -> String {
+        func place(_ i: Int) -> String {
             "step \(i + 1) (\(lesson.steps[i].kind.rawValue), line \(lesson.steps[i].line))"
         }
         for i in lesson.steps.indices {
             let step = lesson.steps[i]
             session.begin(i, lanes: sim.lanes, now: sim.now)
             if step.kind == .predict { session.answer(step.answer, lanes: sim.lanes, now: sim.now) }
-            if step.kind == .task, let problem = solvesItself(session, sim, step: step) {
-                report.problems.append("\(where_(i)): \(problem)")
+            if step.kind == .task, let problem = solvesItself(session, sim, step: step, skipping: skipping) {
+                report.problems.append("\(place(i)): \(problem)")
             }
             if step.kind == .task { _ = session.showMe(now: sim.now) }
             let limit = sim.now + max(step.withinMicros, step.runMicros ?? 0) + LessonSession.sliceMicros
             while session.phase == .running && sim.now <= limit {
-                sim.advance(to: session.nextStop(after: sim.now))
-                for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
-                for a in session.takeDue(now: sim.now) {
-                    sim.apply(a, origin: .lesson)
-                    for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
-                }
+                advance(&session, &sim, skipping: skipping)
                 session.settle(lanes: sim.lanes, now: sim.now)
             }
             switch session.phase {
             case .running, .timedOut:
                 let what = step.until.map { "'\($0)'" } ?? "its run"
                 let seen = session.progress(lanes: sim.lanes).map { "\($0.term.mode.rawValue) \($0.term.subjectName) was \($0.value)" }
-                report.problems.append("\(where_(i)): \(what) never held within \(Format.duration(step.withinMicros))"
+                report.problems.append("\(place(i)): \(what) never held within \(Format.duration(step.withinMicros))"
                                        + (step.kind == .task ? " of playing its solution" : "")
                                        + (seen.isEmpty ? "" : " (" + seen.joined(separator: ", ") + ")"))
-                return finish(report, sim)
+                report.endedAtMicros = sim.now
+                return report
             case .done where step.kind == .predict:
                 if session.happened != [step.answer] {
                     let what = session.happened.isEmpty ? "no choice's outcome held"
                         : "what held: " + session.happened.map { "choice \($0 + 1) ('\(step.outcomes[$0])')" }.joined(separator: ", ")
-                    report.problems.append("\(where_(i)): the stated answer is choice \(step.answer + 1), but \(what)")
+                    report.problems.append("\(place(i)): the stated answer is choice \(step.answer + 1), but \(what)")
                 }
             default:
                 break
             }
             if let id = step.story, !sim.lanes.allSatisfy({ $0.hasPublished(id) }) {
-                report.problems.append("\(where_(i)): story = \"\(id)\", a message not yet published at \(Format.seconds(sim.now))")
+                report.problems.append("\(place(i)): story = \"\(id)\", a message not yet published at \(Format.seconds(sim.now))")
             }
             report.stepEnds.append(sim.now)
             _ = session.next(lanes: sim.lanes, now: sim.now)
         }
-        return finish(report, sim)
+        report.endedAtMicros = sim.now
+        return report
+    }
+
+    /// To the session's next stop: the lanes run, the session sees their events, and the
+    /// actions due are applied (the dashboard does the same in `App.advanceLesson`).
+    static func advance(_ session: inout LessonSession, _ sim: inout Timeline, skipping: Bool) {
+        sim.advance(to: session.nextStop(after: sim.now, nextChange: skipping ? sim.nextChangeMicros : nil))
+        for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
+        for a in session.takeDue(now: sim.now) {
+            sim.apply(a, origin: .lesson)
+            for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
+        }
     }
 
     /// A task whose goal holds with no key pressed teaches nothing: played from the same
     /// world without its solution for `within`, it must not be done.
-    static func solvesItself(_ session: LessonSession, _ sim: Timeline, step: LessonStep) -> String? {
+    static func solvesItself(_ session: LessonSession, _ sim: Timeline, step: LessonStep, skipping: Bool) -> String? {
         guard let until = step.until else { return nil }
         var session = session, sim = sim
         let limit = sim.now + step.withinMicros
         while sim.now < limit {
-            sim.advance(to: session.nextStop(after: sim.now))
-            for e in sim.takeEvents() { session.observe(lane: e.lane, e.event) }
+            advance(&session, &sim, skipping: skipping)
             if until.holds(session.watch, lanes: sim.lanes) {
                 return "the task's goal '\(until)' held with no key pressed, after \(Format.duration(sim.now - session.runStart))"
             }
@@ -350,9 +383,14 @@ public enum LessonCheck {
         return nil
     }
 
-    private static func finish(_ report: Report, _ sim: Timeline) -> Report {
-        var r = report
-        r.endedAtMicros = sim.now
-        return r
+}
+
+extension Timeline {
+    /// When the world next changes by itself: the earliest event of any lane, or a
+    /// scheduled action; nil when nothing is left to happen.
+    public var nextChangeMicros: Micros? {
+        let events = lanes.lazy.compactMap(\.nextEventMicros).min()
+        guard let scheduled = nextScheduled?.at else { return events }
+        return min(events ?? scheduled, scheduled)
     }
 }

@@ -101,6 +101,7 @@ import Testing
         Self.drive(&app)
         #expect(app.lesson?.phase == .done && app.sim.now > startedAt)
         #expect(Self.panel(app).contains("✓ You did it."))
+        #expect(app.lessonProgress?.tasksSolved == 1 && app.lessonProgress?.stepsDone == 5, "quitting here keeps the solved task")
         app.press(.backspace)
         #expect(app.sim.now == startedAt)
         #expect(app.lesson?.index == 4 && app.lesson?.phase == .running)

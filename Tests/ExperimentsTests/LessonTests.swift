@@ -45,8 +45,9 @@ struct LessonTests {
         #expect(report.stepEnds[2] == report.stepEnds[1] + 3_000_000)
         #expect(report.stepEnds[3] == report.stepEnds[2] + 3_000_000)
         #expect(report.stepEnds[4] >= report.stepEnds[3] + 2_000_000, "the task is done only once its solution's heal is applied")
-        // Same file, same instants.
+        // Same file, same instants; the same without skipping grid points.
         #expect(LessonCheck.run(lesson).stepEnds == report.stepEnds)
+        #expect(LessonCheck.run(lesson, skipping: false).stepEnds == report.stepEnds)
     }
 
     @Test func aWrongStatedAnswerFailsTheCheck() throws {
@@ -145,6 +146,9 @@ struct LessonTests {
             #expect(report.problems.isEmpty, "\(file): \(report.problems)")
             #expect(lesson.steps.contains { $0.kind == .predict } && lesson.steps.contains { $0.kind == .task }, "\(file) asks and tasks")
             #expect(lesson.steps.last?.kind == .recap, "\(file) ends with a recap")
+            // Skipping the grid points before the world's next change stops every step
+            // where checking each point does.
+            #expect(LessonCheck.run(lesson, skipping: false).stepEnds == report.stepEnds, "\(file)")
             // Under ten minutes at the speed it opens with: the virtual time its steps run.
             #expect(Double(report.endedAtMicros) / 1e6 / (lesson.speed ?? 1) < 600, "\(file) runs \(report.endedAtMicros) µs")
         }
