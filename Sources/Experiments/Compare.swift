@@ -20,6 +20,14 @@ public enum Compare {
         public var latencyP99Micros: Micros
         /// A check failed (not counting promises that were not in force).
         public var failed: Bool
+        public var deadLettered = 0
+        public var staleKeys = 0
+        public var latencyP50Micros: Micros = 0
+        /// Messages whose effect reached the sink, and messages the producers made.
+        public var effected = 0
+        public var produced = 0
+        /// When the lane's run ended: drained, or the end of the run.
+        public var endMicros: Micros = 0
     }
 
     /// The metrics, in the order they are printed: JSON name, label, whether in micros.
@@ -41,38 +49,18 @@ public enum Compare {
     /// whose run did not finish.
     public static func run(_ experiment: Experiment, seeds: [UInt64], jobs: Int,
                            shouldStop: @escaping @Sendable (_ finishedRuns: Int) -> Bool) -> [[LaneResult]?] {
-        let slots = Slots(count: seeds.count)
-        let workers = max(1, min(jobs, seeds.count))
-        let finished = Counter()
-        let work: @Sendable (Int) -> Void = { k in
+        ParallelRuns.run(count: seeds.count, jobs: jobs, shouldStop: shouldStop) { k, stop in
             var e = experiment
             e.settings.seed = seeds[k]
-            let summary = e.run { _ in shouldStop(finished.value) }
-            guard summary.interruption == nil else { return }
-            _ = finished.take()
-            slots.set(k, summary.lanes.map { lane in
-                LaneResult(mode: lane.mode, lost: lane.counters.lost, duplicateEffects: lane.counters.duplicateEffects,
-                           redelivered: lane.counters.redelivered, latencyP99Micros: lane.latencyP99Micros,
-                           failed: lane.checks.contains { $0.status == .fail })
-            })
+            return laneResults(e, stop: stop)
         }
-        if workers == 1 {
-            for k in seeds.indices {
-                if shouldStop(finished.value) { break }
-                work(k)
-            }
-        } else {
-            // Each worker takes the next seed not yet taken: balanced whatever each run costs.
-            let counter = Counter()
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while !shouldStop(finished.value) {
-                    let k = counter.take()
-                    if k >= seeds.count { break }
-                    work(k)
-                }
-            }
-        }
-        return slots.values()
+    }
+
+    /// One whole run's lanes, or nil when `stop` ended it early.
+    public static func laneResults(_ e: Experiment, stop: () -> Bool) -> [LaneResult]? {
+        let summary = e.run { _ in stop() }
+        guard summary.interruption == nil else { return nil }
+        return summary.lanes.map { LaneResult($0, endMicros: e.endMicros) }
     }
 
     /// Mean, p50 and p99 across seeds of one metric of one lane.
@@ -207,28 +195,63 @@ public enum Compare {
     }
 }
 
-/// Per-seed result slots written by worker threads: each index is written by at most one
-/// worker, and read only after every worker has finished; nil until written.
-private final class Slots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<[Compare.LaneResult]?>
-
-    init(count: Int) {
-        buffer = .allocate(capacity: count)
-        buffer.initialize(repeating: nil)
+/// Independent runs on several threads, each result kept at its index.
+///
+/// Each worker takes the next index not yet taken, so the work balances whatever each run
+/// costs; results are read by index, so what follows from them does not depend on the
+/// number of threads or their timing.
+public enum ParallelRuns {
+    /// Runs `work(k, stop)` for every k in `0..<count` on `jobs` threads; `results[k]` is its
+    /// result, nil when it did not run or returned nil. `shouldStop` (given the number of
+    /// runs finished so far, from any worker thread) is asked before each run and, through
+    /// `stop`, between slices of each; once it says stop, no run starts. `finished` is called
+    /// on the worker's thread as each run ends with a result.
+    public static func run<R: Sendable>(count: Int, jobs: Int,
+                                        shouldStop: @escaping @Sendable (_ finishedRuns: Int) -> Bool,
+                                        finished: @escaping @Sendable (_ k: Int, _ result: R) -> Void = { _, _ in },
+                                        work: @escaping @Sendable (_ k: Int, _ stop: () -> Bool) -> R?) -> [R?] {
+        let slots = Mutex<[R?]>(Array(repeating: nil, count: count))
+        let done = Counter()
+        let next = Counter()
+        let one: @Sendable (Int) -> Void = { k in
+            guard let result = work(k, { shouldStop(done.value) }) else { return }
+            slots.withLock { $0[k] = result }
+            _ = done.take()
+            finished(k, result)
+        }
+        let workers = max(1, min(jobs, count))
+        if workers == 1 {
+            for k in 0..<count {
+                if shouldStop(done.value) { break }
+                one(k)
+            }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while !shouldStop(done.value) {
+                    let k = next.take()
+                    if k >= count { break }
+                    one(k)
+                }
+            }
+        }
+        return slots.withLock { $0 }
     }
-
-    deinit {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-
-    func set(_ k: Int, _ value: [Compare.LaneResult]) { buffer[k] = value }
-    func values() -> [[Compare.LaneResult]?] { Array(buffer) }
 }
 
-/// A count shared by the workers: the next seed index to run, or the runs finished.
+/// A count shared by the workers: the next index to run, or the runs finished.
 private final class Counter: Sendable {
     private let next = Atomic<Int>(0)
     func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
     var value: Int { next.load(ordering: .relaxed) }
+}
+
+extension Compare.LaneResult {
+    /// A lane of a finished run.
+    init(_ lane: Summary.LaneSummary, endMicros: Micros) {
+        self.init(mode: lane.mode, lost: lane.counters.lost, duplicateEffects: lane.counters.duplicateEffects,
+                  redelivered: lane.counters.redelivered, latencyP99Micros: lane.latencyP99Micros,
+                  failed: lane.checks.contains { $0.status == .fail }, deadLettered: lane.counters.deadLettered,
+                  staleKeys: lane.staleKeys, latencyP50Micros: lane.latencyP50Micros, effected: lane.effected,
+                  produced: lane.produced, endMicros: lane.drainedAtMicros ?? endMicros)
+    }
 }

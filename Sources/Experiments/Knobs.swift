@@ -431,8 +431,11 @@ extension Knob {
 /// The settings of a run as text: JSON, the flags that reproduce it, `[workload]` lines.
 public enum SettingsText {
     /// Every knob but the seed (the JSON gives it at the top), in list order.
-    public static func json(_ s: Settings) -> String {
-        "{" + Knob.all.filter(\.inSettingsJSON).map { "\"\($0.key)\":" + $0.jsonText($0.get(s)) }.joined(separator: ",") + "}"
+    /// `varied`: the keys of knobs a sweep varies, written as "varied".
+    public static func json(_ s: Settings, varied: [String] = []) -> String {
+        "{" + Knob.all.filter(\.inSettingsJSON).map {
+            "\"\($0.key)\":" + (varied.contains($0.key) ? "\"varied\"" : $0.jsonText($0.get(s)))
+        }.joined(separator: ",") + "}"
     }
 
     /// The `ackscope run` command line that reproduces these settings exactly: the seed and
@@ -452,6 +455,15 @@ public enum SettingsText {
             }
         }
         return f.joined(separator: " ")
+    }
+
+    /// The flags that give the knobs a workload gives, in list order: `--loss 2% --transient`.
+    public static func flags(_ w: Workload) -> [String] {
+        Knob.all.compactMap { k in
+            guard let v = w[k] else { return nil }
+            if case .bool(let off) = k.kind { return "--" + (v.bool == true ? k.flag : off) }
+            return "--\(k.flag) " + k.commandText(v)
+        }
     }
 
     /// `[workload]` lines for every knob that has a value and matters (defaults included, so a

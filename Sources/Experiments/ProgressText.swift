@@ -60,7 +60,7 @@ public enum ProgressText {
 
     /// A wall-clock estimate in its two largest units: `45s`, `4m05s`, `2h13m`, `3d04h`;
     /// `more than 99999d` past what is worth saying.
-    static func duration(seconds: Double) -> String {
+    public static func duration(seconds: Double) -> String {
         guard seconds.isFinite, seconds < 99_999 * 86_400 else { return "more than 99999d" }
         let s = Int64(max(0, seconds.rounded(.up)))
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -177,12 +177,16 @@ final class OutputFile {
         return nil
     }
 
-    /// Not closed: the work did not finish; drop the temporary file, leave PATH alone.
-    deinit {
+    /// The work did not finish: drops the temporary file and leaves PATH alone (what
+    /// happens to a file not closed, also before the process ends by a signal).
+    func abandon() {
         guard let f = file else { return }
+        file = nil
         fclose(f)
         if let temporaryPath { unlink(temporaryPath) }
     }
+
+    deinit { abandon() }
 }
 
 /// Where an output goes, to tell whether two outputs would write one file.
