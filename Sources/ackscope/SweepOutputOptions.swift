@@ -237,11 +237,21 @@ final class SweepLive: Sendable {
         }
         let width = SweepOutputOptions.columns(2) - 1
         var lines = [String(line.prefix(max(1, width)))]
-        if watch {
+        if watch, width >= 30 {
+            // The whole block must fit on the screen, or its top would scroll away where
+            // moving the cursor up cannot reach it: a lower chart, or none.
             let report = SweepReport(header: header, points: s.points, runsFinished: s.finishedRuns)
-            let height = max(3, min(12, SweepOutputOptions.rows(2) - 8))
-            lines += ChartText.lines(report.chart(choice, logX: logX, logY: logY), width: min(100, max(30, width)), height: height,
-                                     style: unicode ? .braille : .ascii).map { String($0.prefix(max(1, width))) }
+            let chart = report.chart(choice, logX: logX, logY: logY)
+            let room = SweepOutputOptions.rows(2) - 2
+            var height = min(12, room)
+            while height >= 3 {
+                let drawn = ChartText.lines(chart, width: min(100, width), height: height, style: unicode ? .braille : .ascii)
+                if drawn.count <= room {
+                    lines += drawn.map { String($0.prefix(width)) }
+                    break
+                }
+                height -= drawn.count - room
+            }
         }
         Output.writeFD(2, (s.drawnLines > 0 ? Self.up(s.drawnLines) : "\r") + lines.joined(separator: "\u{1b}[K\n") + "\u{1b}[K\u{1b}[J")
         s.drawnLines = lines.count
