@@ -77,26 +77,24 @@ public enum SweepStats {
         let cos2 = v / (v + t * t)
         if df % 2 == 0 {
             // sinθ (1 + 1/2 cos²θ + 1·3/(2·4) cos⁴θ + … up to cos^(df−2)θ)
-            var term = 1.0, sum = 1.0
-            var k = 2
-            while k <= df - 2 {
-                term *= cos2 * Double(k - 1) / Double(k)
-                sum += term
-                k += 2
-            }
-            return sinTheta * sum
+            return sinTheta * series(cos2, from: 2, to: df - 2)
         }
         // (2/π)(θ + sinθ cosθ (1 + 2/3 cos²θ + 2·4/(3·5) cos⁴θ + … up to cos^(df−3)θ)); df = 1: 2θ/π.
         let theta = arctangent(t / v.squareRoot())
         guard df > 1 else { return 2 * theta / Double.pi }
+        return 2 / Double.pi * (theta + sinTheta * cos2.squareRoot() * series(cos2, from: 3, to: df - 2))
+    }
+
+    /// 1 + Σ over k = first, first + 2, … ≤ last of the running product of cos²θ·(k−1)/k.
+    private static func series(_ cos2: Double, from first: Int, to last: Int) -> Double {
         var term = 1.0, sum = 1.0
-        var k = 3
-        while k <= df - 2 {
+        var k = first
+        while k <= last {
             term *= cos2 * Double(k - 1) / Double(k)
             sum += term
             k += 2
         }
-        return 2 / Double.pi * (theta + sinTheta * cos2.squareRoot() * sum)
+        return sum
     }
 
     /// atan(x) for x ≥ 0 without libm: halve the angle three times, then the series.
