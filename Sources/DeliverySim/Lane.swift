@@ -91,6 +91,9 @@ public struct Lane: Sendable {
     /// Whether the message has been published in this lane (its producer got that far).
     public func hasPublished(_ id: MessageID) -> Bool { id.producer < producers.count && id.seq < producers[id.producer].nextSeq }
     public var effected: Int { tracker.effected }
+    /// When a message last had its first effect (0 before any): a lane's throughput is
+    /// `effected` over this, whatever the run's slices or drain.
+    public private(set) var lastEffectMicros: Micros = 0
     public var nextEventMicros: Micros? { queue.nextTime }
     /// Nothing pending, no copy of any message anywhere, and nothing left on the wire (a
     /// last ack, confirm or credit still travelling would leave `in_flight` above zero).
@@ -646,6 +649,7 @@ public struct Lane: Sendable {
         tally.processed += 1
         let before = tracker.applyEffect(id)
         if before == 0 {
+            lastEffectMicros = now
             latency.record(now - msg.bornMicros)
         } else {
             tally.duplicateEffects += 1

@@ -5,6 +5,8 @@ public struct Summary: Sendable, Equatable {
         public var counters: Counters
         public var produced: Int
         public var effected: Int
+        /// When a message last had its first effect.
+        public var lastEffectMicros: Micros
         public var pending: Int
         /// Keys whose final sink value is not their newest message's.
         public var staleKeys: Int
@@ -40,7 +42,7 @@ public struct Summary: Sendable, Equatable {
         self.settings = settings
         self.lanes = lanes.enumerated().map { i, lane in
             LaneSummary(mode: lane.mode, counters: lane.counters, produced: lane.produced, effected: lane.effected,
-                        pending: lane.pending, staleKeys: lane.staleKeys, latencyP50Micros: lane.latency.quantile(0.5),
+                        lastEffectMicros: lane.lastEffectMicros, pending: lane.pending, staleKeys: lane.staleKeys, latencyP50Micros: lane.latency.quantile(0.5),
                         latencyP99Micros: lane.latency.quantile(0.99), latencyMaxMicros: lane.latency.maxMicros,
                         events: lane.events, drainedAtMicros: drainedAt[i],
                         checks: drainRequested ? lane.promiseChecks(drained: drainedAt[i] != nil)

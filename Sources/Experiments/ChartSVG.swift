@@ -29,7 +29,7 @@ public enum ChartSVG {
 
         let names = chart.series.map { ChartText.plain($0.name) }
         let roomRight = Double(widthPixels) - plotLeft - 16
-        let legendPixels = names.isEmpty ? 0 : min(44 + Double(names.map(\.count).max() ?? 0) * charPixels, roomRight * 0.4)
+        let legendPixels = names.isEmpty ? 0 : min(44 + Double(names.map(\.count).max() ?? 0) * charPixels, roomRight * 0.5)
         let plotRight = Double(widthPixels) - 16 - legendPixels
         let pad = 14.0
         func xPixels(_ fraction: Double) -> Double { plotLeft + pad + fraction * (plotRight - plotLeft - 2 * pad) }

@@ -79,7 +79,7 @@ public enum ChartText {
                     bresenham(from: a, to: b) { c, r in strokes[r][c] = stroke }
                 }
             }
-            let marker = markers(style)[k % markers(style).count]
+            let marker = marker(k, of: chart.series.count, style)
             for p in placed { marks[p.row / dotsDown][p.column / dotsAcross] = marker }
         }
 
@@ -124,7 +124,7 @@ public enum ChartText {
         // Legend, note, and what a log scale left out.
         var legend = ""
         for (k, s) in chart.series.enumerated() {
-            let item = fit(String(markers(style)[k % markers(style).count]) + " " + clean(s.name), width, style)
+            let item = fit(String(marker(k, of: chart.series.count, style)) + " " + clean(s.name), width, style)
             if legend.isEmpty {
                 legend = item
             } else if legend.count + 2 + item.count <= width {
@@ -140,8 +140,17 @@ public enum ChartText {
         return out
     }
 
-    /// Series k's marker is `markers(style)[k % count]`: shapes in braille style (the same
-    /// order as the SVG's markers), distinct letters and signs in ASCII.
+    /// Series k's marker among `count`: `markers(style)[k]`, or with more series than those,
+    /// a letter or digit each (62 before any repeats), so no two lines share a marker.
+    static func marker(_ k: Int, of count: Int, _ style: Style) -> Character {
+        let shapes = markers(style)
+        guard count > shapes.count else { return shapes[k % shapes.count] }
+        let many = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return many[k % many.count]
+    }
+
+    /// The markers of up to eight series: shapes in braille style (the same order as the
+    /// SVG's markers), distinct letters and signs in ASCII.
     static func markers(_ style: Style) -> [Character] {
         switch style {
         case .braille: ["●", "■", "▲", "◆", "○", "□", "△", "◇"]

@@ -26,8 +26,8 @@ public enum Compare {
         /// Messages whose effect reached the sink, and messages the producers made.
         public var effected = 0
         public var produced = 0
-        /// When the lane's run ended: drained, or the end of the run.
-        public var endMicros: Micros = 0
+        /// When a message last had its first effect: `effected` over it is the lane's throughput.
+        public var lastEffectMicros: Micros = 0
     }
 
     /// The metrics, in the order they are printed: JSON name, label, whether in micros.
@@ -60,7 +60,7 @@ public enum Compare {
     public static func laneResults(_ e: Experiment, stop: () -> Bool) -> [LaneResult]? {
         let summary = e.run { _ in stop() }
         guard summary.interruption == nil else { return nil }
-        return summary.lanes.map { LaneResult($0, endMicros: e.endMicros) }
+        return summary.lanes.map(LaneResult.init)
     }
 
     /// Mean, p50 and p99 across seeds of one metric of one lane.
@@ -247,11 +247,11 @@ private final class Counter: Sendable {
 
 extension Compare.LaneResult {
     /// A lane of a finished run.
-    init(_ lane: Summary.LaneSummary, endMicros: Micros) {
+    init(_ lane: Summary.LaneSummary) {
         self.init(mode: lane.mode, lost: lane.counters.lost, duplicateEffects: lane.counters.duplicateEffects,
                   redelivered: lane.counters.redelivered, latencyP99Micros: lane.latencyP99Micros,
                   failed: lane.checks.contains { $0.status == .fail }, deadLettered: lane.counters.deadLettered,
                   staleKeys: lane.staleKeys, latencyP50Micros: lane.latencyP50Micros, effected: lane.effected,
-                  produced: lane.produced, endMicros: lane.drainedAtMicros ?? endMicros)
+                  produced: lane.produced, lastEffectMicros: lane.lastEffectMicros)
     }
 }

@@ -45,6 +45,11 @@ public struct SweepAxis: Equatable, Sendable {
             case .success(let v): values = v
             case .failure(let e): return .failure(e)
             }
+            // `latency=1ms..10ms` is one value (a uniform range): a sweep of one point, most
+            // likely a step forgotten.
+            if values.count == 1, case .range(let lo, let hi) = values[0], lo != hi {
+                return fail("\(knob.key): \(valuesText) is one value, a uniform range; to vary a fixed latency give a step (\(valuesText):1ms), or list several ranges")
+            }
         }
         for v in values {
             if let problem = knob.commandLineProblem(v) {
@@ -101,6 +106,8 @@ public struct SweepAxis: Equatable, Sendable {
                 return fail("the step \(step) never reaches \(lastText): it goes \(shown), then past it; choose a step that lands on it")
             }
             out[out.count - 1] = hi
+            // A step below the nine decimals kept would make equal values.
+            guard zip(out, out.dropFirst()).allSatisfy({ $0 < $1 }) else { return fail("the step \(step) is too small to tell the values apart") }
             return .success(out.map(KnobValue.rate))
         }
 
@@ -150,7 +157,11 @@ public struct SweepAxis: Equatable, Sendable {
             case .failure(let e): return .failure(e)
             }
             guard s > 0 else { return fail("the step must be above 0") }
-            while out[out.count - 1] < hi, out.count <= maxValues { out.append(out[out.count - 1] + s) }
+            while out[out.count - 1] < hi, out.count <= maxValues {
+                let (next, overflow) = out[out.count - 1].addingReportingOverflow(s)
+                if overflow { break }
+                out.append(next)
+            }
         }
         guard out.count <= maxValues else { return fail("at most \(maxValues) values") }
         guard out[out.count - 1] == hi else {
@@ -191,10 +202,14 @@ public struct SweepAxis: Equatable, Sendable {
         }
     }
 
+    /// Whether a value is a range MIN..MAX (its number is then the midpoint).
+    var hasRanges: Bool { values.contains { if case .range(let lo, let hi) = $0 { lo != hi } else { false } } }
+
     /// The CSV column: the key with its unit, `loss_pct`, `ack_timeout_ms`.
     public var column: String {
         switch knob.kind {
         case .percent: key + "_pct"
+        case .range where hasRanges: key + "_mid_ms"
         case .duration, .range: key + "_ms"
         case .rate: key + "_per_s"
         default: key
@@ -205,7 +220,7 @@ public struct SweepAxis: Equatable, Sendable {
     public var words: String { String(key.map { $0 == "_" ? " " : $0 }) }
 
     /// The axis label of a chart: "loss (%)", "ack timeout (ms)".
-    public var label: String { unit.isEmpty ? words : "\(words) (\(unit))" }
+    public var label: String { unit.isEmpty ? words : hasRanges ? "\(words) (\(unit), midpoint)" : "\(words) (\(unit))" }
 
     /// The value's number in `unit` (its position in the list for names).
     public func number(_ i: Int) -> Double {
@@ -260,8 +275,9 @@ public struct SweepMetric: Sendable {
         SweepMetric(name: "stale_keys", label: "stale keys", unit: "per run", perMessage: false) { Double($0.staleKeys) },
         SweepMetric(name: "latency_p50_ms", label: "latency p50", unit: "ms", perMessage: false) { Double($0.latencyP50Micros) / 1_000 },
         SweepMetric(name: "latency_p99_ms", label: "latency p99", unit: "ms", perMessage: false) { Double($0.latencyP99Micros) / 1_000 },
+        // Throughput: messages effected per virtual second from the start to the last first effect.
         SweepMetric(name: "effected_per_s", label: "messages effected", unit: "messages/s", perMessage: false) {
-            $0.endMicros > 0 ? Double($0.effected) * 1_000_000 / Double($0.endMicros) : 0
+            $0.lastEffectMicros > 0 ? Double($0.effected) * 1_000_000 / Double($0.lastEffectMicros) : 0
         },
     ]
 
@@ -305,10 +321,10 @@ public struct SweepMetric: Sendable {
 /// back, and so renders byte for byte what the whole sweep would have.
 public struct SweepHeader: Equatable, Sendable {
     /// The `--vary` specs as given; `axes` are read from them.
-    public var vary: [String]
-    public var axes: [SweepAxis]
-    public var seedsSpec: String
-    public var seeds: [UInt64]
+    public private(set) var vary: [String]
+    public private(set) var axes: [SweepAxis]
+    public private(set) var seedsSpec: String
+    public private(set) var seeds: [UInt64]
     public var modes: [Mode]
     /// The scenario's title, if a scenario was given.
     public var title: String?
@@ -333,18 +349,33 @@ public struct SweepHeader: Equatable, Sendable {
         for (i, a) in axes.enumerated() where axes[..<i].contains(where: { $0.key == a.key }) {
             throw KnobError("--vary \(a.key) is given twice; give all its values in one --vary")
         }
-        let count = axes.reduce(1) { $0 * $1.values.count }
-        guard count <= Self.maxPoints else { throw KnobError("\(count) points: a sweep has at most \(Self.maxPoints); vary fewer values") }
+        var count = 1
+        for a in axes {
+            let (product, overflow) = count.multipliedReportingOverflow(by: a.values.count)
+            guard !overflow, product <= Self.maxPoints else {
+                throw KnobError("more than \(Self.maxPoints) points (every combination of the --vary values): vary fewer values")
+            }
+            count = product
+        }
         let seeds: [UInt64]
         switch Compare.parseSeeds(seedsSpec) {
         case .success(let s): seeds = s
         case .failure(let e): throw KnobError("--seeds: " + e.message)
+        }
+        var seen = Set<UInt64>()
+        if let twice = seeds.first(where: { !seen.insert($0).inserted }) {
+            throw KnobError("--seeds: seed \(twice) is given twice; each seed once (the interval counts seeds as independent)")
         }
         guard count * seeds.count <= Self.maxRuns else {
             throw KnobError("\(count) points × \(seeds.count) seeds is \(count * seeds.count) runs: at most \(Self.maxRuns) in one sweep; split it with --shard")
         }
         self.vary = vary
         self.axes = axes
+        var points: [[Int]] = [[]]
+        for axis in axes {
+            points = points.flatMap { prefix in axis.values.indices.map { prefix + [$0] } }
+        }
+        self.points = points
         self.seedsSpec = seedsSpec
         self.seeds = seeds
         self.modes = modes
@@ -359,15 +390,9 @@ public struct SweepHeader: Equatable, Sendable {
     public static let maxRuns = 10_000_000
 
     /// Every point, first axis slowest: per axis, the index of its value.
-    public var points: [[Int]] {
-        var out: [[Int]] = [[]]
-        for axis in axes {
-            out = out.flatMap { prefix in axis.values.indices.map { prefix + [$0] } }
-        }
-        return out
-    }
+    public private(set) var points: [[Int]]
 
-    public var pointCount: Int { axes.reduce(1) { $0 * $1.values.count } }
+    public var pointCount: Int { points.count }
     public var runCount: Int { pointCount * seeds.count }
 
     /// Run `r` is the seed `r % seeds` of the point `r / seeds`: points finish in order.
@@ -388,11 +413,22 @@ public struct SweepHeader: Equatable, Sendable {
         return w
     }
 
+    /// What differs between two sweeps, in words ("--seeds (1..7 vs 1..6)"), or nil for the
+    /// same sweep. The reproduce lines do not count: they hold the scenario's path as typed.
+    public func difference(from other: SweepHeader) -> String? {
+        if vary != other.vary { return "--vary (\(vary.joined(separator: " ")) vs \(other.vary.joined(separator: " ")))" }
+        if seedsSpec != other.seedsSpec { return "--seeds (\(seedsSpec) vs \(other.seedsSpec))" }
+        if modes != other.modes { return "lanes" }
+        if settingsJSON != other.settingsJSON || production != other.production { return "settings" }
+        if title != other.title { return "scenario" }
+        if extra != other.extra { return "scenario's workload or timeline" }
+        return nil
+    }
+
     /// FNV-1a over everything that defines the sweep: parts of different sweeps never merge.
     public var fingerprint: String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        let fields = vary + [seedsSpec, modes.map(\.rawValue).joined(separator: ","), title ?? "\u{0}", settingsJSON, production]
-            + reproduce + [extra]
+        let fields = vary + [seedsSpec, modes.map(\.rawValue).joined(separator: ","), title ?? "\u{0}", settingsJSON, production, extra]
         for field in fields {
             for b in field.utf8 {
                 h ^= UInt64(b)

@@ -8,15 +8,26 @@ import TOMLLite
 extension SweepReport {
     // MARK: Numbers
 
-    /// A figure with `places` decimals at most, trailing zeros dropped: 0.125, 2, -1.5.
+    /// A figure with `places` decimals at most, trailing zeros dropped: 0.125, 2, -1.5. With
+    /// six places or more, a figure under 0.1 keeps six significant digits (a loss rate of
+    /// 1.4e-7 per message is not 0).
     static func decimal(_ x: Double, places: Int = 6) -> String {
         guard x.isFinite else { return "" }
+        var p = places
+        if places >= 6, x != 0 {
+            var m = abs(x)
+            while m < 0.1, p < 18 {
+                m *= 10
+                p += 1
+            }
+        }
         var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
+        for _ in 0..<p { scale *= 10 }
         let scaled = (x * scale).rounded()
-        guard abs(scaled) < 9e18 else { return String(Int64(clamping: Int(x.rounded()))) }
+        // Beyond what 64 bits hold (only a part file edited by hand gets there): Swift's own form.
+        guard abs(scaled) < 9e18 else { return abs(x) < 9e18 ? String(Int64(x.rounded())) : x.description }
         let v = Int64(scaled)
-        return v == 0 ? "0" : Format.trimmed(Format.fixed(v, decimals: places))
+        return v == 0 ? "0" : Format.trimmed(Format.fixed(v, decimals: p))
     }
 
     /// A figure for a table: three significant digits or so.
@@ -45,7 +56,7 @@ extension SweepReport {
             out += "INCOMPLETE: stopped after \(runsFinished) of \(h.runCount) runs; the figures are those of the runs that finished\n"
         }
         out += "sweep: " + h.axes.map { "\($0.key) \($0.values.indices.map($0.text).joined(separator: ", "))" }.joined(separator: " × ")
-        out += " · \(h.seeds.count) seed\(h.seeds.count == 1 ? "" : "s") (\(TerminalText.safe(h.seedsSpec, limit: 80))) · \(h.runCount) runs"
+        out += " · \(h.seeds.count) seed\(h.seeds.count == 1 ? "" : "s") (\(TerminalText.safe(h.seedsSpec, limit: 80))) · \(h.runCount) run\(h.runCount == 1 ? "" : "s")"
         if let title = h.title { out += " · " + TerminalText.safe(title) }
         out += "\nper run: \(h.production); mean ± half-width of the 95% interval over seeds (Student t)\n"
 
@@ -284,13 +295,15 @@ extension SweepReport {
                           xLabel: first.label, yLabel: yLabel, xScale: logX ? .log : .linear, yScale: logY ? .log : .linear,
                           xTicks: first.values.indices.map { SweepChart.Tick(x: first.number($0), text: first.text($0)) },
                           series: series,
-                          note: "mean and 95% interval over \(h.seeds.count) seed\(h.seeds.count == 1 ? "" : "s") (\(h.seedsSpec)) per point")
+                          note: "mean and 95% interval over \(h.seeds.count) seed\(h.seeds.count == 1 ? "" : "s") (\(h.seedsSpec)) per point"
+                              + (rest.isEmpty ? "" : "; lines: lane · " + rest.map(\.key).joined(separator: ", ")))
     }
 
-    /// The values of every knob but the first at variant `v`: "ack_timeout 1s".
+    /// The values of every knob but the first at variant `v`: "1s", "1s, 8" (the note names
+    /// the knobs, so legends stay short enough to show the values that tell lines apart).
     func restVariantText(_ v: Int) -> String {
         let indices = header.points[v]
-        return header.axes.indices.dropFirst().map { "\(header.axes[$0].key) \(header.axes[$0].text(indices[$0]))" }.joined(separator: ", ")
+        return header.axes.indices.dropFirst().map { header.axes[$0].text(indices[$0]) }.joined(separator: ", ")
     }
 }
 

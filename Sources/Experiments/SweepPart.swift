@@ -42,7 +42,7 @@ public struct SweepPart: Sendable {
     // MARK: Writing
 
     /// The fields of a lane of a run, in the order a part writes them.
-    static let laneFields = "failed,lost,duplicate_effects,redelivered,dead_lettered,stale_keys,latency_p50_us,latency_p99_us,effected,produced,end_us"
+    static let laneFields = "failed,lost,duplicate_effects,redelivered,dead_lettered,stale_keys,latency_p50_us,latency_p99_us,effected,produced,last_effect_us"
 
     public var text: String {
         let h = header
@@ -64,7 +64,7 @@ public struct SweepPart: Sendable {
             out += String(r)
             for l in lanes {
                 let values: [Int64] = [l.failed ? 1 : 0, Int64(l.lost), Int64(l.duplicateEffects), Int64(l.redelivered), Int64(l.deadLettered),
-                                       Int64(l.staleKeys), l.latencyP50Micros, l.latencyP99Micros, Int64(l.effected), Int64(l.produced), l.endMicros]
+                                       Int64(l.staleKeys), l.latencyP50Micros, l.latencyP99Micros, Int64(l.effected), Int64(l.produced), l.lastEffectMicros]
                 out += " " + values.map(String.init).joined(separator: ",")
             }
             out += "\n"
@@ -80,7 +80,8 @@ public struct SweepPart: Sendable {
         func fail(_ m: String, line: Int? = nil) -> Result<SweepPart, KnobError> {
             .failure(KnobError(name + (line.map { ":\($0)" } ?? "") + ": " + m))
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Any line break: a part copied through a tool that wrote CRLF still reads.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         guard let marker = lines.firstIndex(where: { $0.hasPrefix("# runs") }) else {
             return fail("not a part of an ackscope sweep (no '# runs' line); parts are written by ackscope sweep --shard K/N")
         }
@@ -118,7 +119,7 @@ public struct SweepPart: Sendable {
             return fail(error.message)
         }
         guard header.fingerprint == fingerprint else { return fail("its header does not match its sweep fingerprint; the file was changed") }
-        guard shards >= 1, shard >= 1, shard <= shards else { return fail("shard \(shard)/\(shards) is not a shard") }
+        guard shards >= 1, shards <= 1_000_000, shard >= 1, shard <= shards else { return fail("shard \(shard)/\(shards) is not a shard") }
         guard total == header.runCount else { return fail("runs_total \(total) is not the sweep's \(header.runCount) runs") }
 
         var runs: [(run: Int, lanes: [Compare.LaneResult])] = []
@@ -139,13 +140,14 @@ public struct SweepPart: Sendable {
             guard r == expected.next() else { return fail("run \(r) is not the next run of shard \(shard)/\(shards)", line: lineNumber) }
             var lanes: [Compare.LaneResult] = []
             for (l, field) in fields.dropFirst().enumerated() {
-                let v = field.split(separator: ",").compactMap { Int64($0) }
-                guard v.count == 11, !v.contains(where: { $0 < 0 }), v[0] <= 1 else {
+                let cells = field.split(separator: ",", omittingEmptySubsequences: false)
+                let v = cells.compactMap { Int64($0) }
+                guard cells.count == 11, v.count == 11, !v.contains(where: { $0 < 0 }), v[0] <= 1 else {
                     return fail("lane \(l + 1) of run \(r): expected 11 whole numbers \(laneFields)", line: lineNumber)
                 }
                 lanes.append(Compare.LaneResult(mode: modes[l], lost: Int(v[1]), duplicateEffects: Int(v[2]), redelivered: Int(v[3]),
                                                 latencyP99Micros: v[7], failed: v[0] == 1, deadLettered: Int(v[4]), staleKeys: Int(v[5]),
-                                                latencyP50Micros: v[6], effected: Int(v[8]), produced: Int(v[9]), endMicros: v[10]))
+                                                latencyP50Micros: v[6], effected: Int(v[8]), produced: Int(v[9]), lastEffectMicros: v[10]))
             }
             runs.append((r, lanes))
         }
@@ -163,14 +165,10 @@ public struct SweepPart: Sendable {
     public static func merge(_ parts: [(name: String, part: SweepPart)]) -> Result<(header: SweepHeader, results: [[Compare.LaneResult]?]), KnobError> {
         guard let (firstName, first) = parts.first else { return .failure(KnobError("no parts to merge")) }
         let safeFirst = TerminalText.safe(firstName, limit: 200)
-        for (name, part) in parts.dropFirst() where part.header != first.header {
-            let a = first.header, b = part.header
-            let field = a.vary != b.vary ? "--vary (\(b.vary.joined(separator: " ")) vs \(a.vary.joined(separator: " ")))"
-                : a.seedsSpec != b.seedsSpec ? "--seeds (\(b.seedsSpec) vs \(a.seedsSpec))"
-                : a.modes != b.modes ? "lanes"
-                : a.settingsJSON != b.settingsJSON || a.production != b.production ? "settings"
-                : a.title != b.title ? "scenario" : "scenario timeline"
-            return .failure(KnobError("\(TerminalText.safe(name, limit: 200)) is from another sweep than \(safeFirst): its \(TerminalText.safe(field, limit: 300)) differ"))
+        for (name, part) in parts.dropFirst() {
+            if let field = part.header.difference(from: first.header) {
+                return .failure(KnobError("\(TerminalText.safe(name, limit: 200)) is from another sweep than \(safeFirst): its \(TerminalText.safe(field, limit: 300)) differ"))
+            }
         }
         for (name, part) in parts.dropFirst() where part.shards != first.shards {
             return .failure(KnobError("\(TerminalText.safe(name, limit: 200)) is shard \(part.shard)/\(part.shards), \(safeFirst) is \(first.shard)/\(first.shards): the parts of one sweep share N"))

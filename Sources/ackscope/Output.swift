@@ -221,7 +221,9 @@ enum OutputTarget: Equatable {
 func checkOutputPaths(_ outputs: [(flag: String, path: String?)]) throws(CommandError) {
     let given = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
     let dashes = given.filter { $0.path == "-" }.map(\.flag)
-    if dashes.count > 1 { throw CommandError("only one output can go to stdout ('-'): \(dashes.joined(separator: ", ")) all ask for it") }
+    if dashes.count > 1 {
+        throw CommandError("only one output can go to stdout ('-'): \(dashes.joined(separator: ", ")) \(dashes.count == 2 ? "both" : "all") ask for it")
+    }
     let targets = given.map { OutputTarget.of($0.path) }
     for j in given.indices {
         for i in 0..<j where targets[i] == targets[j] && targets[i] != .special {

@@ -112,8 +112,9 @@ struct SweepCommand: ParsableCommand {
     mutating func run() throws {
         let flags = workload.workload(drain: drain)
         let sharding = try resolvedShard()
-        if sharding != nil, let given = output.givenPaths.first {
-            throw CommandError("\(given) is written by `ackscope merge` from the parts; a shard writes only its part (--part)")
+        if let sharding, let given = output.givenPaths.first {
+            let origin = sharding.from == "--shard" ? "" : " (this is shard \(sharding.k)/\(sharding.n), from \(sharding.from); give --shard 1/1 to run the whole sweep here)"
+            throw CommandError("\(given) is written by `ackscope merge` from the parts; a shard writes only its part (--part)" + origin)
         }
         if sharding == nil, part != nil { throw CommandError("--part is where a shard writes; give --shard K/N too") }
         let choice = try output.choice()
@@ -158,12 +159,15 @@ struct SweepCommand: ParsableCommand {
                 reproduce.append("ackscope run --seed {seed}" + line.dropFirst("ackscope run --seed 0".count))
             }
         }
-        let varied = header.axes.map(\.key)
+        // Varied: the knobs given to --vary, and every knob they change (a profile sets five).
+        let varied = Knob.all.filter { k in
+            header.axes.contains { $0.key == k.key } || experiments.contains { k.get($0.settings) != k.get(experiments[0].settings) }
+        }.map(\.key)
         header.settingsJSON = SettingsText.json(base.settings, varied: varied)
         // The production line of the knobs that did not vary; it says when some that shape it did.
-        let shaping = [Knob.duration, .messages, .producers, .rate, .profile].map(\.key).filter(varied.contains)
-        header.production = base.settings.productionText + (base.settings.drain ? " + drain" : "")
-            + (shaping.isEmpty ? "" : " (at each point, its \(shaping.joined(separator: " and ")))")
+        let shaping = [Knob.duration, .messages, .producers, .rate, .drain].map(\.key).filter(varied.contains)
+        header.production = base.settings.productionText + (base.settings.drain && !varied.contains(Knob.drain.key) ? " + drain" : "")
+            + (shaping.isEmpty ? "" : " (\(shaping.joined(separator: ", ")) as varied)")
         header.reproduce = reproduce
         header.extra = baseScenario?.tomlText() ?? ""
 
@@ -198,7 +202,7 @@ struct SweepCommand: ParsableCommand {
         live.end()
         let elapsedMillis = (Output.monotonicNanos() - start) / 1_000_000
         let done = finished.count { $0 != nil }
-        let wall = "\(done) runs in \(Format.fixed(Int64(elapsedMillis), decimals: 3))s wall (jobs: \(jobs ?? cores))"
+        let wall = "\(done) run\(done == 1 ? "" : "s") in \(Format.fixed(Int64(elapsedMillis), decimals: 3))s wall (jobs: \(jobs ?? cores))"
 
         if let sharding, let partFile {
             if let sig = Signals.pending() {

@@ -86,7 +86,8 @@ struct SweepOutputOptions: ParsableArguments {
         if !writesStdout {
             var out = report.table(choice)
             if !noChart {
-                let width = min(100, max(30, Self.columns(1) - 1))
+                // Narrower than 30 columns, ChartText says so in one line instead of a chart.
+                let width = min(100, Self.columns(1) - 1)
                 let lines = ChartText.lines(report.chart(choice, logX: logX, logY: logY), width: width, height: 12, style: ascii ? .ascii : .braille)
                 out += "\n" + lines.joined(separator: "\n") + "\n"
             }

@@ -101,6 +101,22 @@ import Testing
         #expect(s7 == 2 && e7.contains("other.txt is from another sweep than part1.txt: its --vary"), "\(e7)")
     }
 
+    /// The JSON's settings say "varied" for every knob a point changes: a profile sets five.
+    @Test func variedKnobsAreMarkedInTheSettings() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try ExperimentsEndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, json, err) = Self.run([bin, "sweep", "--vary", "profile=rabbitmq,sqs", "--vary", "drain=true,false", "--seeds", "1..2",
+                                            "--duration", "2s", "--json", "-"], in: dir)
+        #expect(status == 0, "\(err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let settings = try #require(object["settings"] as? [String: Any])
+        for key in ["profile", "prefetch", "ack_timeout", "requeue_on_disconnect", "drain"] { #expect(settings[key] as? String == "varied", "\(key)") }
+        #expect(settings["loss"] as? String == "1%")
+        #expect(object["production"] as? String == "2s virtual (drain as varied)")
+        #expect((object["points"] as? [Any])?.count == 4)
+    }
+
     /// Without a terminal, --watch prints a progress line on stderr at most once a second.
     @Test func watchWithoutATerminalPrintsProgressLines() throws {
         let bin = try #require(ackscopeBinary())

@@ -247,6 +247,20 @@ import Testing
         }
     }
 
+    /// More lines than shapes: each gets a letter of its own, so no two share a legend mark.
+    @Test func manySeriesKeepDistinctMarkers() {
+        let series = (0..<12).map { k in
+            SweepChart.Series(name: "lane \(k)", mode: Mode.allCases[k % Mode.allCases.count], variant: k / 5, points: Self.points([Double(k), Double(k + 1)]))
+        }
+        for style in [ChartText.Style.braille, .ascii] {
+            let marks = (0..<12).map { ChartText.marker($0, of: 12, style) }
+            #expect(Set(marks).count == 12)
+            let text = ChartText.lines(Self.chart(series), width: 100, height: 12, style: style).joined(separator: "\n")
+            for (k, mark) in marks.enumerated() { #expect(text.contains("\(mark) lane \(k)"), "\(style) \(k)") }
+        }
+        #expect(ChartText.marker(2, of: 3, .braille) == ChartText.markers(.braille)[2])
+    }
+
     @Test func aHigherPointsMarkerSitsOnAnUpperRow() {
         let chart = Self.chart([
             SweepChart.Series(name: "low", mode: .atMostOnce, variant: 0, points: [SweepChart.Point(x: 2, y: 10, low: 10, high: 10)]),

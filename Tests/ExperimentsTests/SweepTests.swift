@@ -115,6 +115,27 @@ import Testing
         #expect(Self.error("seed=1,2").contains("--seeds"))
         #expect(Self.error("modes=at-most-once").contains("--modes"))
         #expect(Self.error("prefetch=1..100000:1").contains("at most 1000 values"))
+        // Found by review: these crashed (arithmetic overflow) or made equal points.
+        #expect(Self.error("consumers=0..9223372036854775807:5000000000000000000").contains("never reaches"))
+        #expect(Self.error("rate=1..1.000000001:0.0000000001").contains("too small to tell the values apart"))
+        #expect(Self.error("latency=1ms..10ms").contains("is one value, a uniform range"))
+    }
+
+    @Test func headerRefusals() {
+        func error(_ vary: [String], seeds: String = "1..2") -> String {
+            do {
+                _ = try SweepHeader(vary: vary, seedsSpec: seeds, modes: Mode.classic, title: nil, settingsJSON: "{}", production: "",
+                                    reproduce: [], extra: "")
+                return ""
+            } catch {
+                return error.message
+            }
+        }
+        let thousand = ["loss=0%..99.9%:0.1%", "duplication=0%..99.9%:0.1%", "ack-timeout=1ms..1000ms:1ms", "processing=1ms..1000ms:1ms",
+                        "confirm-timeout=1ms..1000ms:1ms", "ack-delay=1ms..1000ms:1ms", "ack-interval=1ms..1000ms:1ms"]
+        #expect(error(thousand).hasPrefix("more than 10000 points"))
+        #expect(error(["loss=1%"], seeds: "1,2,1").contains("seed 1 is given twice"))
+        #expect(error(["loss=1%"]) == "")
     }
 
     @Test func pointsRunFirstKnobSlowest() throws {
@@ -250,6 +271,49 @@ import Testing
         #expect(error("title = 1\n").contains("not a part of an ackscope sweep"))
         #expect(error(text.replacingFirst("\n9 ", with: "\n10 ")).contains("run 10 is not the next run of shard 1/9"))
         #expect(error(text.replacingFirst("\n0 0,", with: "\n0 7,")).contains("lane 1 of run 0: expected 11 whole numbers"))
+        #expect(error(text.replacingFirst("\n9 ", with: "\n9 0,zz,")).contains("lane 1 of run 9: expected 11 whole numbers"))
+        #expect(error(text.replacingFirst("shards = 9", with: "shards = 1000000000000000000")).contains("is not a shard"))
+        // Line ends written as CRLF by some tool on the way still read.
+        let crlf = String(text.flatMap { $0 == "\n" ? ["\r", "\n"] : [$0] })
+        #expect(error(crlf).isEmpty)
+    }
+
+    /// The reproduce lines hold the scenario's path as typed: two shards run from different
+    /// folders are still one sweep.
+    @Test func partsFromDifferentFoldersMerge() throws {
+        let h = Self.header
+        var elsewhere = h
+        elsewhere.reproduce = h.reproduce.map { "cd .. && " + $0 }
+        let r = Self.results(h, jobs: 2)
+        let one = SweepPart(header: h, shard: 1, shards: 2, runs: SweepPart.runs(shard: 1, of: 2, count: h.runCount).map { ($0, r[$0]!) })
+        let two = SweepPart(header: elsewhere, shard: 2, shards: 2, runs: SweepPart.runs(shard: 2, of: 2, count: h.runCount).map { ($0, r[$0]!) })
+        let merged = try SweepPart.merge([("a", one), ("b", two)]).get()
+        #expect(SweepReport(header: merged.header, results: merged.results).json == Self.whole.json)
+    }
+
+    @Test func smallAndHugeFiguresAreWritten() {
+        #expect(SweepReport.decimal(0.125) == "0.125" && SweepReport.decimal(2) == "2" && SweepReport.decimal(-1.5) == "-1.5")
+        #expect(SweepReport.decimal(1.4e-7) == "0.00000014")
+        #expect(SweepReport.decimal(0.000_014_123_456) == "0.0000141235")
+        #expect(SweepReport.decimal(1e19) == "1e+19" && SweepReport.decimal(-9.3e18) == "-9.3e+18")
+        #expect(SweepReport.decimal(0.0004, places: 3) == "0")
+    }
+
+    /// Throughput is effected messages over the time of the last first effect, also when a
+    /// message limit (no duration) or no drain ends the run.
+    @Test func throughputIsEffectedOverTheLastEffect() {
+        var s = Settings()
+        s.messageLimit = 200
+        s.durationMicros = Settings.unlimitedMicros
+        s.drain = false
+        s.lossPerMillion = 0
+        let lanes = Compare.laneResults(Experiment(settings: s), stop: { false })!
+        let metric = SweepMetric.all.first { $0.name == "effected_per_s" }!
+        for lane in lanes {
+            #expect(lane.lastEffectMicros > 3_000_000 && lane.lastEffectMicros < 5_000_000)
+            #expect(metric.value(lane) == Double(lane.effected) * 1e6 / Double(lane.lastEffectMicros))
+            #expect(metric.value(lane) > 40 && metric.value(lane) < 60, "\(metric.value(lane)) messages/s at 50/s")
+        }
     }
 
     @Test func chartAndPageComeFromTheReport() {
