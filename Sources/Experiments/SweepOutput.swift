@@ -110,10 +110,10 @@ extension SweepReport {
         return out
     }
 
-    /// Paired width over unpaired width: "0.21", "1" when both are 0, "–" without both.
+    /// Paired width over unpaired width: "0.21"; "–" without both, or when the unpaired
+    /// width is 0 (both lanes the same in every run: nothing to compare).
     static func ratioText(_ paired: Double?, _ unpaired: Double?) -> String {
-        guard let paired, let unpaired else { return "–" }
-        if unpaired == 0 { return paired == 0 ? "1" : "–" }
+        guard let paired, let unpaired, unpaired > 0 else { return "–" }
         return decimal(paired / unpaired, places: 2)
     }
 
