@@ -94,7 +94,7 @@ import Testing
              "--csv '\(dir)/sub/../same.out' and --events '\(dir)/same.out' are the same file; give each output its own file"),
             (["run", "--json", dir + "/link.out", "--csv", dir + "/exists.out"],
              "--json '\(dir)/link.out' and --csv '\(dir)/exists.out' are the same file; give each output its own file"),
-            (["run", "--json", "-", "--csv", "-"], "only one output can go to stdout ('-'): --json, --csv all ask for it"),
+            (["run", "--json", "-", "--csv", "-"], "only one output can go to stdout ('-'): --json, --csv both ask for it"),
             (["--record", dir + "/rec.toml", "--json", dir + "/sub/../rec.toml"],
              "--record '\(dir)/rec.toml' and --json '\(dir)/sub/../rec.toml' are the same file; give each output its own file"),
         ]
