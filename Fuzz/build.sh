@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in Fuzz/Targets into .build/fuzz/bin/fuzz-<target>.
 #
-#   Fuzz/build.sh            all targets: toml, theme, scenario, lesson
+#   Fuzz/build.sh            all targets: toml, theme, scenario, lesson, part
 #
 # Why not SwiftPM targets: an executable whose only entry point is libFuzzer's
 # LLVMFuzzerTestOneInput would break `swift build` and `swift test` of the package. So
@@ -60,4 +60,5 @@ link toml "${toml[@]}"
 link theme "${theme[@]}"
 link scenario "${scenario[@]}"
 link lesson "${scenario[@]}"
-echo "fuzz: built $out/fuzz-toml, fuzz-theme, fuzz-scenario, fuzz-lesson"
+link part "${scenario[@]}"
+echo "fuzz: built $out/fuzz-toml, fuzz-theme, fuzz-scenario, fuzz-lesson, fuzz-part"

@@ -4,15 +4,15 @@
 #   Fuzz/run.sh toml 60                   as CI does
 #   Fuzz/run.sh scenario 3600 -jobs=2     longer, two processes
 #
-# TARGET is toml, theme, scenario or lesson (build them first with Fuzz/build.sh). Inputs found to
+# TARGET is toml, theme, scenario, lesson or part (build them first with Fuzz/build.sh). Inputs found to
 # add coverage go to Fuzz/work/TARGET/corpus (not in git); the seeds in Fuzz/corpus/TARGET
 # are read, never written. A crash is written to Fuzz/work/TARGET/crash-* and the exit
 # status is non-zero; reproduce it with `.build/fuzz/bin/fuzz-TARGET FILE`, then make it a
 # regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: Fuzz/run.sh toml|theme|scenario|lesson SECONDS [libFuzzer flags...]}
-seconds=${2:?usage: Fuzz/run.sh toml|theme|scenario|lesson SECONDS [libFuzzer flags...]}
+target=${1:?usage: Fuzz/run.sh toml|theme|scenario|lesson|part SECONDS [libFuzzer flags...]}
+seconds=${2:?usage: Fuzz/run.sh toml|theme|scenario|lesson|part SECONDS [libFuzzer flags...]}
 shift 2
 # FUZZ_BIN_DIR and FUZZ_WORK move the binaries and the findings (for a long run from a
 # copy of the binaries that a rebuild cannot replace under it).

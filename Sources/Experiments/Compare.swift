@@ -186,7 +186,7 @@ public enum Compare {
         for part in t.split(separator: ",", omittingEmptySubsequences: false) {
             guard let n = UInt64(part) else {
                 if outOfRange(part) { return .failure(ActionError(rangeText)) }
-                return .failure(ActionError("'\(part)' is not a seed; expected FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
+                return .failure(ActionError("'\(TerminalText.safe(String(part), limit: 40))' is not a seed; expected FIRST..LAST (e.g. 1..100), a seed, or a list 1,5,9"))
             }
             seeds.append(n)
         }

@@ -19,6 +19,11 @@ public struct SweepAxis: Equatable, Sendable {
     /// `KNOB=VALUES`: a list (`100ms,500ms,1s`) or a range with a step (`0%..10%:1%`,
     /// `1..64:x2`); the knob by its flag (`ack-timeout`) or its key (`ack_timeout`).
     public static func parse(_ spec: String) -> Result<SweepAxis, KnobError> {
+        // Messages quote what was given: made terminal-safe once, here, whatever the path.
+        read(spec).mapError { KnobError(TerminalText.safe($0.message, limit: 1_000)) }
+    }
+
+    private static func read(_ spec: String) -> Result<SweepAxis, KnobError> {
         func fail(_ m: String) -> Result<SweepAxis, KnobError> { .failure(KnobError(m)) }
         guard let eq = spec.firstIndex(of: "=") else {
             return fail("expected KNOB=VALUES, e.g. loss=0%..10%:2% or ack-timeout=100ms,500ms,1s")

@@ -129,7 +129,9 @@ public struct SweepPart: Sendable {
             let lineNumber = marker + 2 + offset
             if raw.isEmpty { continue }
             if raw.hasPrefix("# end ") {
-                guard Int(raw.dropFirst(6)) == runs.count else { return fail("the end line counts \(raw.dropFirst(6)) runs, the file holds \(runs.count)", line: lineNumber) }
+                guard Int(raw.dropFirst(6)) == runs.count else {
+                    return fail("the end line counts \(TerminalText.safe(String(raw.dropFirst(6)), limit: 40)) runs, the file holds \(runs.count)", line: lineNumber)
+                }
                 ended = true
                 break
             }
