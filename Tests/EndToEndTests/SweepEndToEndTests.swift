@@ -133,6 +133,36 @@ import Testing
         #expect(!err.contains("\u{1b}"))
     }
 
+    /// SIGINT: exit 130, the outputs cover the runs that finished and say so; a shard
+    /// stopped so writes no part (merge would otherwise take it for a whole one).
+    @Test func sigintFinishesWithTheRunsDone() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = try ExperimentsEndToEndTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sweep = [bin, "sweep", "--vary", "loss=1%,2%", "--duration", "60s", "--seeds", "1..100000", "--jobs", "1"]
+        let pid = try #require(spawnClean(sweep + ["--json", dir + "/s.json"], environment: Self.cleanEnvironment, stdin: .file("/dev/null"),
+                                          stdout: .file(dir + "/stdout"), stderr: .file(dir + "/stderr")))
+        #expect(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: dir + "/.s.json.tmp-\(pid)") })
+        usleep(1_500_000)
+        kill(pid, SIGINT)
+        #expect(waitExit(pid) == 130)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/s.json"))) as? [String: Any])
+        #expect(json["incomplete"] as? Bool == true)
+        let finished = try #require(json["runs_finished"] as? Int)
+        #expect(finished > 0 && finished < 200_000)
+        #expect(Self.read(dir + "/stdout").hasPrefix("INCOMPLETE: stopped after \(finished) of 200000 runs"))
+        #expect(Self.read(dir + "/stderr").contains("ackscope: stopped by SIGINT after \(finished) of 200000 runs; incomplete output written to \(dir)/s.json\n"))
+
+        let shard = try #require(spawnClean(sweep + ["--shard", "1/2", "--part", dir + "/p.txt"], environment: Self.cleanEnvironment,
+                                            stdin: .file("/dev/null"), stdout: .file(dir + "/stdout2"), stderr: .file(dir + "/stderr2")))
+        #expect(waitUntil(seconds: 20) { FileManager.default.fileExists(atPath: dir + "/.p.txt.tmp-\(shard)") })
+        usleep(1_000_000)
+        kill(shard, SIGINT)
+        #expect(waitExit(shard) == 130)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/p.txt") && !FileManager.default.fileExists(atPath: dir + "/.p.txt.tmp-\(shard)"))
+        #expect(Self.read(dir + "/stderr2").contains("of 100000 runs; no part written"))
+    }
+
     @Test func badSweepInputGetsOneLineAndExitTwo() throws {
         let bin = try #require(ackscopeBinary())
         let dir = try ExperimentsEndToEndTests.tempDir()
