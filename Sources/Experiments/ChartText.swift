@@ -98,7 +98,7 @@ public enum ChartText {
                     line.append(strokes[r][c] ?? " ")
                 }
             }
-            out.append(trimmed(line))
+            out.append(Format.trimmedRight(line))
         }
 
         // The x axis, its ticks and their texts (every k-th when they would touch).
@@ -107,7 +107,7 @@ public enum ChartText {
         for c in 0..<labelColumns { axis[c] = " " }
         axis[labelColumns] = style == .braille ? "└" : "+"
         for c in tickColumns where c < width { axis[c] = style == .braille ? "┬" : "+" }
-        out.append(trimmed(String(axis)))
+        out.append(Format.trimmedRight(String(axis)))
         let tickTexts = xAxis.ticks.map { String(clean($0.text).prefix(width)) }
         let starts = zip(tickColumns, tickTexts).map { c, t in min(max(0, c - (t.count - 1) / 2), width - t.count) }
         let shown = ChartLabels.spaced(centres: zip(starts, tickTexts).map { Double($0) + Double($1.count) / 2 },
@@ -116,10 +116,10 @@ public enum ChartText {
         for k in shown {
             for (i, ch) in tickTexts[k].enumerated() { labels[starts[k] + i] = ch }
         }
-        out.append(trimmed(String(labels)))
+        out.append(Format.trimmedRight(String(labels)))
         let xLabel = fit(clean(chart.xLabel), width, style)
         let indent = max(0, min(labelColumns + 1 + (plotColumns - xLabel.count) / 2, width - xLabel.count))
-        out.append(trimmed(String(repeating: " ", count: indent) + xLabel))
+        out.append(Format.trimmedRight(String(repeating: " ", count: indent) + xLabel))
 
         // Legend, note, and what a log scale left out.
         var legend = ""
@@ -130,12 +130,12 @@ public enum ChartText {
             } else if legend.count + 2 + item.count <= width {
                 legend += "  " + item
             } else {
-                out.append(trimmed(legend))
+                out.append(Format.trimmedRight(legend))
                 legend = item
             }
         }
-        if !legend.isEmpty { out.append(trimmed(legend)) }
-        out += Format.wrap(clean(chart.note), width: width).map { trimmed(fit($0, width, style)) }
+        if !legend.isEmpty { out.append(Format.trimmedRight(legend)) }
+        out += Format.wrap(clean(chart.note), width: width).map { Format.trimmedRight(fit($0, width, style)) }
         if let omission = data.omissionText { out.append(fit(omission, width, style)) }
         return out
     }
@@ -202,12 +202,6 @@ public enum ChartText {
     static func fit(_ s: String, _ width: Int, _ style: Style) -> String {
         guard s.count > width else { return s }
         return style == .braille ? String(s.prefix(width - 1)) + "…" : String(s.prefix(width - 3)) + "..."
-    }
-
-    static func trimmed(_ s: String) -> String {
-        var t = Substring(s)
-        while t.last == " " { t.removeLast() }
-        return String(t)
     }
 
     /// The text without control characters (C0, DEL, C1: escape codes in a terminal, not

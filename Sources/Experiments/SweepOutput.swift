@@ -321,15 +321,6 @@ extension String {
     }
 }
 
-extension Format {
-    /// The text without trailing spaces.
-    static func trimmedRight(_ s: String) -> String {
-        var t = s
-        while t.last == " " { t.removeLast() }
-        return t
-    }
-}
-
 // MARK: - A page
 
 extension SweepReport {

@@ -155,7 +155,7 @@ public struct SweepPart: Sendable {
         }
         guard ended else { return fail("the file ends before its '# end' line: it is cut short") }
         guard runs.count == count, expected.next() == nil else {
-            return fail("holds \(runs.count) runs; shard \(shard)/\(shards) of \(total) runs has \(Self.runs(shard: shard, of: shards, count: total).underestimatedCount)")
+            return fail("holds \(runs.count) runs; shard \(shard)/\(shards) of \(total) runs has \(Self.runs(shard: shard, of: shards, count: total).reduce(0) { n, _ in n + 1 })")
         }
         return .success(SweepPart(header: header, shard: shard, shards: shards, runs: runs))
     }

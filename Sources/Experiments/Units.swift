@@ -170,6 +170,13 @@ public enum Format {
         return t
     }
 
+    /// The text without trailing spaces.
+    static func trimmedRight(_ s: String) -> String {
+        var t = Substring(s)
+        while t.last == " " { t.removeLast() }
+        return String(t)
+    }
+
     /// Pads on the left to `width` characters.
     public static func leftPad(_ s: String, _ width: Int) -> String {
         let n = s.count

@@ -25,6 +25,13 @@ enum Output {
         }
     }
 
+    /// The size of the terminal on `fd`: 80 × 24 when it is not one or cannot tell.
+    static func terminalSize(_ fd: Int32) -> (columns: Int, rows: Int) {
+        var size = winsize()
+        guard isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return (80, 24) }
+        return (Int(size.ws_col), Int(size.ws_row))
+    }
+
     /// A value from the command line made safe to quote in a message on a terminal.
     ///
     /// The same escaping as text read from files (`TerminalText`): control characters (C0,

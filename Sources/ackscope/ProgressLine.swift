@@ -29,7 +29,7 @@ final class ProgressLine {
         guard now - start >= Self.intervalNanos, now - lastDraw >= Self.intervalNanos else { return }
         lastDraw = now
         var line = text()
-        let width = Self.columns()
+        let width = Output.terminalSize(2).columns
         if line.count > width - 1 { line = String(line.prefix(max(0, width - 2))) + "…" }
         Output.writeFD(2, "\r" + line + "\u{1b}[K")
         shown = true
@@ -40,12 +40,5 @@ final class ProgressLine {
         guard shown else { return }
         Output.writeFD(2, "\r\u{1b}[K")
         shown = false
-    }
-
-    /// The terminal's width on stderr (80 when it cannot be told).
-    private static func columns() -> Int {
-        var size = winsize()
-        guard ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
     }
 }

@@ -87,7 +87,7 @@ struct SweepOutputOptions: ParsableArguments {
             var out = report.table(choice)
             if !noChart {
                 // Narrower than 30 columns, ChartText says so in one line instead of a chart.
-                let width = min(100, Self.columns(1) - 1)
+                let width = min(100, Output.terminalSize(1).columns - 1)
                 let lines = ChartText.lines(report.chart(choice, logX: logX, logY: logY), width: width, height: 12, style: ascii ? .ascii : .braille)
                 out += "\n" + lines.joined(separator: "\n") + "\n"
             }
@@ -117,19 +117,6 @@ struct SweepOutputOptions: ParsableArguments {
             Output.error("a check failed in \(failure.mode.rawValue); reproduce: " + failure.command)
             throw ExitCode(1)
         }
-    }
-
-    /// The terminal's width on `fd` (80 when it is not a terminal).
-    static func columns(_ fd: Int32) -> Int {
-        var size = winsize()
-        guard isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
-    }
-
-    static func rows(_ fd: Int32) -> Int {
-        var size = winsize()
-        guard isatty(fd) == 1, ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return 24 }
-        return Int(size.ws_row)
     }
 }
 
@@ -236,14 +223,14 @@ final class SweepLive: Sendable {
             Output.writeFD(2, line + "\n")
             return
         }
-        let width = SweepOutputOptions.columns(2) - 1
+        let width = Output.terminalSize(2).columns - 1
         var lines = [String(line.prefix(max(1, width)))]
         if watch, width >= 30 {
             // The whole block must fit on the screen, or its top would scroll away where
             // moving the cursor up cannot reach it: a lower chart, or none.
             let report = SweepReport(header: header, points: s.points, runsFinished: s.finishedRuns)
             let chart = report.chart(choice, logX: logX, logY: logY)
-            let room = SweepOutputOptions.rows(2) - 2
+            let room = Output.terminalSize(2).rows - 2
             var height = min(12, room)
             while height >= 3 {
                 let drawn = ChartText.lines(chart, width: min(100, width), height: height, style: unicode ? .braille : .ascii)

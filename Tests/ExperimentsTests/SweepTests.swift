@@ -273,6 +273,7 @@ import Testing
         #expect(error(text.replacingFirst("\n0 0,", with: "\n0 7,")).contains("lane 1 of run 0: expected 11 whole numbers"))
         #expect(error(text.replacingFirst("\n9 ", with: "\n9 0,zz,")).contains("lane 1 of run 9: expected 11 whole numbers"))
         #expect(error(text.replacingFirst("shards = 9", with: "shards = 1000000000000000000")).contains("is not a shard"))
+        #expect(error(text.replacingFirst("runs = 2", with: "runs = 3")).contains("holds 2 runs; shard 1/9 of 18 runs has 2"))
         // Line ends written as CRLF by some tool on the way still read.
         let crlf = String(text.flatMap { $0 == "\n" ? ["\r", "\n"] : [$0] })
         #expect(error(crlf).isEmpty)
