@@ -16,7 +16,16 @@ public struct Summary: Sendable, Equatable {
         public var events: Int
         public var drainedAtMicros: Micros?
         public var checks: [Check]
+        /// JSON names of counters nobody could observe (a real broker's lane): `null` in
+        /// JSON, `n/a` in the table.
+        public var unobservable: [String] = []
     }
+
+    /// Which broker the lanes ran on: nil for the embedded simulation (its JSON is
+    /// unchanged), "nats" for a real NATS JetStream server.
+    public var broker: String?
+    /// Where a real broker's run differs from the model, in words for the table and JSON.
+    public var notes: [String] = []
 
     public var settings: Settings
     public var lanes: [LaneSummary]
@@ -47,6 +56,21 @@ public struct Summary: Sendable, Equatable {
                         events: lane.events, drainedAtMicros: drainedAt[i],
                         checks: drainRequested ? lane.promiseChecks(drained: drainedAt[i] != nil)
                                                : Array(lane.promiseChecks(drained: false).prefix(1)))
+        }
+    }
+
+    /// A run on a real broker: the lanes as its clients and its server observed them.
+    public init(settings: Settings, observed: [ObservedLane], drainedAt: [Micros?], drainRequested: Bool, broker: String) {
+        self.settings = settings
+        self.broker = broker
+        self.lanes = observed.enumerated().map { i, lane in
+            LaneSummary(mode: lane.mode, counters: lane.counters, produced: lane.produced, effected: lane.effected,
+                        lastEffectMicros: lane.lastEffectMicros, pending: lane.pending, staleKeys: lane.staleKeys,
+                        latencyP50Micros: lane.latency.quantile(0.5), latencyP99Micros: lane.latency.quantile(0.99),
+                        latencyMaxMicros: lane.latency.maxMicros, events: lane.events, drainedAtMicros: drainedAt[i],
+                        checks: drainRequested ? lane.promiseChecks(drained: drainedAt[i] != nil)
+                                               : Array(lane.promiseChecks(drained: false).prefix(1)),
+                        unobservable: lane.unobservable)
         }
     }
 

@@ -8,7 +8,13 @@ extension Summary {
 
     /// Deterministic JSON: fixed key order, integers and fixed-point decimals only.
     public func json() -> String {
-        var out = "{\"seed\":\(settings.seed),\"virtual_ms\":"
+        var out = "{"
+        if let broker {
+            // A real broker: wall time, not virtual; the seed picks only the workload's dice.
+            out += "\"broker\":" + JSON.string(broker) + ",\"clock\":\"wall\",\"deterministic\":false,\"notes\":["
+                + notes.map(JSON.string).joined(separator: ",") + "],"
+        }
+        out += "\"seed\":\(settings.seed),\"virtual_ms\":"
         out += (settings.productionUnlimited ? "null" : String(settings.durationMicros / 1_000)) + ","
         if let interruption {
             out += "\"incomplete\":true,\"reached_virtual_ms\":\(interruption.atMicros / 1_000),"
@@ -19,7 +25,9 @@ extension Summary {
         for (i, lane) in lanes.enumerated() {
             if i > 0 { out += "," }
             out += "{\"mode\":\"\(lane.mode.rawValue)\""
-            for (name, value) in lane.counters.named { out += ",\"\(name)\":\(value)" }
+            for (name, value) in lane.counters.named {
+                out += ",\"\(name)\":" + (lane.unobservable.contains(name) ? "null" : String(value))
+            }
             out += ",\"produced\":\(lane.produced),\"effected\":\(lane.effected),\"pending\":\(lane.pending),\"stale_keys\":\(lane.staleKeys)"
             out += ",\"latency_ms\":{\"p50\":\(Format.millis(lane.latencyP50Micros)),\"p99\":\(Format.millis(lane.latencyP99Micros)),\"max\":\(Format.millis(lane.latencyMaxMicros))}"
             out += ",\"events\":\(lane.events)"
@@ -50,8 +58,10 @@ extension Summary {
     public func table() -> String {
         let labelWidth = 22
         let col = 18
-        var out = "seed \(settings.seed) · \(settings.productionText)"
+        var out = broker.map { "broker \($0) (real server, wall clock, not deterministic) · " } ?? ""
+        out += "seed \(settings.seed) · \(settings.productionText)"
         out += settings.drain ? " + drain\n" : "\n"
+        for note in notes { out += "note: " + note + "\n" }
         if let n = settings.messageLimit, let by = productionEndedBy {
             out += by == "messages" ? "production ended after \(n) messages\n"
                 : "production ended at \(Format.duration(settings.durationMicros)), before \(n) messages\n"
@@ -71,7 +81,7 @@ extension Summary {
         }
         row("produced", lanes.map { String($0.produced) })
         for (k, name) in Counters.names.enumerated() {
-            row(Self.labels[name] ?? name, lanes.map { String($0.counters.named[k].1) })
+            row(Self.labels[name] ?? name, lanes.map { $0.unobservable.contains(name) ? "n/a" : String($0.counters.named[k].1) })
         }
         row("stale keys (end)", lanes.map { String($0.staleKeys) })
         row("latency p50 (ms)", lanes.map { Format.millis($0.latencyP50Micros) })
