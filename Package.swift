@@ -28,6 +28,10 @@ let package = Package(
             name: "Experiments",
             dependencies: ["DeliverySim", "TOMLLite"]
         ),
+        // Real-broker lanes: a small NATS client on sockets and poll, a private
+        // nats-server, the fault proxy, and lanes observed from outside.
+        .target(name: "RealBroker", dependencies: ["DeliverySim"]),
+        .testTarget(name: "RealBrokerTests", dependencies: ["RealBroker", "DeliverySim"]),
         // A small pure-Swift TOML reader for themes and scenarios: bad files are errors, never crashes.
         .target(name: "TOMLLite"),
         .testTarget(name: "TOMLLiteTests", dependencies: ["TOMLLite"]),
@@ -39,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "ackscope",
             dependencies: [
-                "DeliverySim", "Dashboard", "TerminalNcurses", "Experiments", "TOMLLite",
+                "DeliverySim", "Dashboard", "TerminalNcurses", "Experiments", "TOMLLite", "RealBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

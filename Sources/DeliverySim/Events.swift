@@ -157,4 +157,9 @@ public struct LaneEvent: Equatable, Sendable {
     /// Index into the timeline's lanes.
     public var lane: Int
     public var event: SimEvent
+
+    public init(lane: Int, event: SimEvent) {
+        self.lane = lane
+        self.event = event
+    }
 }

@@ -738,6 +738,17 @@ public struct NodeState: Equatable, Sendable {
     public var processed: Int
     /// Broker: ready messages; consumer: messages in memory.
     public var held: Int
+
+    public init(up: Bool, partitioned: Bool, oneWay: Bool, slow: Bool, trap: Trap?, unacked: Int, processed: Int, held: Int) {
+        self.up = up
+        self.partitioned = partitioned
+        self.oneWay = oneWay
+        self.slow = slow
+        self.trap = trap
+        self.unacked = unacked
+        self.processed = processed
+        self.held = held
+    }
 }
 
 /// An armed window-of-doubt crash.

@@ -35,6 +35,14 @@ public struct ExportObserver: RunObserver {
         return row
     }
 
+    /// One CSV row of a real broker's lane: an unobservable counter is an empty field.
+    public static func csvRow(atMicros: Micros, phase: RunPhase, observed lane: ObservedLane) -> String {
+        var row = Format.millis(atMicros) + "," + phase.rawValue + "," + lane.mode.rawValue
+        for (name, value) in lane.counters.named { row += "," + (lane.isObservable(name) ? String(value) : "") }
+        row += ",\(lane.produced),\(lane.effected),\(lane.pending)\n"
+        return row
+    }
+
     public mutating func sample(atMicros: Micros, phase: RunPhase, lanes: [Lane]) {
         guard let csvText else { return }
         for lane in lanes {

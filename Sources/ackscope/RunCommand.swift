@@ -26,6 +26,7 @@ struct RunCommand: ParsableCommand {
     var scenario: String?
 
     @OptionGroup var drain: DrainOption
+    @OptionGroup var brokerOption: BrokerOption
 
     @Option(help: ArgumentHelp("Write the JSON summary to PATH ('-' for stdout).", valueName: "path"))
     var json: String?
@@ -51,6 +52,11 @@ struct RunCommand: ParsableCommand {
         let overrides = workload.workload(seed: seed, drain: drain)
         try checkOutputPaths([("--json", json), ("--csv", csv), ("--events", events)])
         let (experiment, title) = try ScenarioFiles.experiment(scenario, overrides: overrides)
+        let broker = try brokerOption.target()
+        if broker != nil {
+            try RealBrokerRun.check(experiment.settings)
+            if checkEveryEvent { throw CommandError("--check-every-event needs the simulation's record of every message: not with --broker nats") }
+        }
         try checkMemory(experiment.settings)
         // From here a signal ends the run with the files written as far as it went.
         Signals.installForHeadless()
@@ -63,9 +69,15 @@ struct RunCommand: ParsableCommand {
                                       csv: csvFile.map { f in { f.write($0) } },
                                       events: eventsFile.map { f in { f.write($0) } })
         let progress = ProgressLine(streamsToStdout: csv == "-" || events == "-")
-        let summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
-            progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos, messageLimit: experiment.settings.messageLimit) }
-            return Signals.pending() != nil
+        let summary: Summary
+        if let broker {
+            summary = try RealBrokerRun.run(experiment, target: broker, events: eventsFile.map { f in { f.write($0) } },
+                                            csv: csvFile.map { f in { f.write($0) } }, progress: progress) { Signals.pending() != nil }
+        } else {
+            summary = experiment.run(checkEveryEvent: checkEveryEvent, observer: &observer) { at in
+                progress.update { ProgressText.run(at, wallNanos: progress.elapsedNanos, messageLimit: experiment.settings.messageLimit) }
+                return Signals.pending() != nil
+            }
         }
         progress.clear()
         var problems: [String] = []
@@ -84,7 +96,7 @@ struct RunCommand: ParsableCommand {
         for p in problems { Output.error(p) }
         if let interruption = summary.interruption, let sig = Signals.pending() {
             let written = [json, csv, events].compactMap { $0 }.filter { $0 != "-" }
-            Output.error("stopped by \(Self.signalName(sig)) at \(Format.seconds(interruption.atMicros)) virtual"
+            Output.error("stopped by \(Self.signalName(sig)) at \(Format.seconds(interruption.atMicros)) \(broker == nil ? "virtual" : "wall")"
                 + (written.isEmpty ? "" : "; incomplete output written to " + written.map { Output.printable($0) }.joined(separator: ", ")))
         }
         // A signal, even one that came after the run had finished, ends the process as
@@ -93,7 +105,8 @@ struct RunCommand: ParsableCommand {
         Signals.restoreDefaults()
         if !problems.isEmpty { throw ExitCode(2) }
         if summary.anyFailed {
-            Output.error("a check failed; reproduce: " + reproduce(experiment.settings))
+            Output.error(broker != nil ? "a check failed on the real broker (not deterministic: run it again to see if it recurs)"
+                                       : "a check failed; reproduce: " + reproduce(experiment.settings))
             throw ExitCode(1)
         }
     }
