@@ -30,7 +30,7 @@ let package = Package(
         ),
         // Real-broker lanes: a small NATS client on sockets and poll, a private
         // nats-server, the fault proxy, and lanes observed from outside.
-        .target(name: "RealBroker", dependencies: ["DeliverySim"]),
+        .target(name: "RealBroker", dependencies: ["DeliverySim", "CAckSignals"]),
         .testTarget(name: "RealBrokerTests", dependencies: ["RealBroker", "DeliverySim"]),
         // A small pure-Swift TOML reader for themes and scenarios: bad files are errors, never crashes.
         .target(name: "TOMLLite"),

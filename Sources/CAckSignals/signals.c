@@ -1,3 +1,4 @@
+#include <sys/prctl.h>
 #include "ack_signals.h"
 
 #include <signal.h>
@@ -54,3 +55,7 @@ int ack_pending_signal(void) { return (int)ack_signal_flag; }
 void ack_clear_signal(void) { ack_signal_flag = 0; }
 
 const volatile void *ack_signal_flag_address(void) { return &ack_signal_flag; }
+
+int ack_die_with_parent(void) {
+    return prctl(PR_SET_PDEATHSIG, SIGKILL);
+}

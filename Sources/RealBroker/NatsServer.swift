@@ -1,3 +1,4 @@
+import CAckSignals
 import Glibc
 
 /// A private nats-server: started from PATH on a free loopback port with a temporary
@@ -52,27 +53,32 @@ public final class NatsServer {
     public func start() throws(Failure) {
         guard pid == 0 else { return }
         let args = [executable, "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
         let log = storeDir + "/server.log"
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        // Its own process group: a Ctrl-C at the terminal reaches ackscope, which stops it.
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
-        posix_spawnattr_setpgroup(&attr, 0)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attr, &none)
+        // Everything the child needs is made before fork: after it, only system calls.
+        let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard logFD >= 0, nullFD >= 0 else { throw .startFailed("cannot write its log in \(storeDir)") }
+        defer { Glibc.close(logFD); Glibc.close(nullFD) }
         var cargs = args.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attr, &cargs, environ)
-        guard rc == 0 else { throw .startFailed("posix_spawn: error \(rc)") }
+        let parent = getpid()
+        let child = fork()
+        if child == 0 {
+            // Killed with ackscope, however ackscope ends (even SIGKILL): never left behind.
+            ack_die_with_parent()
+            if getppid() != parent { _exit(1) }
+            // Its own process group: a Ctrl-C at the terminal reaches ackscope, which stops it.
+            setpgid(0, 0)
+            var none = sigset_t()
+            sigemptyset(&none)
+            sigprocmask(SIG_SETMASK, &none, nil)
+            dup2(nullFD, 0)
+            dup2(logFD, 1)
+            dup2(logFD, 2)
+            execv(executable, &cargs)
+            _exit(127)
+        }
+        guard child > 0 else { throw .startFailed("fork: errno \(errno)") }
         pid = child
         for _ in 0..<200 {
             if Self.accepts(port) { return }

@@ -25,6 +25,10 @@ int ack_default_signal_handler(int sig);
 /// SIGTERM and window resizes would silently never arrive.
 int ack_unblock_terminal_signals(void);
 
+/// In a child between fork and exec: SIGKILL it when its parent dies, however the parent
+/// ends (a private nats-server is never left behind). Returns prctl's result.
+int ack_die_with_parent(void);
+
 /// The last signal received and not yet cleared, or 0.
 int ack_pending_signal(void);
 
