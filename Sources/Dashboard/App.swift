@@ -400,7 +400,7 @@ public struct App: Sendable {
         lastSampleAt = 0
         carryMicros = 0
         log.removeAll()
-        linesThisSecond.removeAll()
+        logFlood = LogFlood()
         book.removeAll()
         wires.removeAll()
         for i in lessonFed.indices { lessonFed[i] = 0 }
@@ -689,8 +689,7 @@ public struct App: Sendable {
     mutating func collect() {
         feedLesson()
         let narration = Narration(settings: settings)
-        var fresh: [LogLine] = []
-        var skipped: [LogKey: (count: Int, at: Micros, order: Int)] = [:]
+        var batch = LogFlood.Batch()
         for lane in sim.lanes.indices {
             let events = sim.takeEvents(lane: lane)
             guard !events.isEmpty else { continue }
@@ -701,67 +700,21 @@ public struct App: Sendable {
                 if e.kind == .fault {
                     // Faults are the same in every lane: log them once.
                     if lane == 0, let (kind, words) = narration.line(e, mode: mode) {
-                        fresh.append(LogLine(modes: [], atMicros: e.atMicros, kind: kind, words: words))
+                        batch.fresh.append(LogLine(modes: [], atMicros: e.atMicros, kind: kind, words: words))
                     }
                     continue
                 }
                 guard let (kind, words) = narration.line(e, mode: mode) else { continue }
                 // At most three lines of a kind per lane per virtual second; the rest are counted.
-                let key = LogKey(kind: kind, modes: [mode])
-                let second = e.atMicros / 1_000_000
-                let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
-                if shown < 3 {
-                    linesThisSecond[key] = (second, shown + 1)
-                    fresh.append(LogLine(modes: [mode], atMicros: e.atMicros, kind: kind, words: words, message: e.message))
-                } else {
-                    let old = skipped[key]
-                    skipped[key] = ((old?.count ?? 0) + 1, e.atMicros, old?.order ?? skipped.count)
-                }
+                logFlood.offer(LogLine(modes: [mode], atMicros: e.atMicros, kind: kind, words: words, message: e.message), into: &batch)
             }
         }
         for i in lessonFed.indices { lessonFed[i] = 0 }
-        for (key, v) in skipped.sorted(by: { $0.value.order < $1.value.order }) {
-            fresh.append(LogLine.summary(modes: key.modes, kind: key.kind, count: v.count, at: v.at, unicode: unicode))
-        }
-        guard !fresh.isEmpty else { return }
-        // Stable by time, so lanes interleave the way things happened.
-        let ordered = fresh.enumerated().sorted { a, b in
-            a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
-        }.map(\.element)
-        // The same thing in several lanes at the same instant is one line naming them all.
-        var merged: [LogLine] = []
-        for line in ordered {
-            if !line.modes.isEmpty, let k = merged.lastIndex(where: { !$0.modes.isEmpty && $0.words == line.words && $0.kind == line.kind }),
-               merged[k].atMicros == line.atMicros {
-                merged[k].modes += line.modes
-            } else {
-                merged.append(line)
-            }
-        }
-        // A flood (a crashed broker at high speed, a full backlog) would push everything else
-        // off the log: a summary line is folded into a recent summary of the same kind and
-        // lanes, which moves to the end with the newer time, whatever came between.
-        for line in merged {
-            if let count = line.summaryCount,
-               let k = log.indices.suffix(Self.foldWindow).last(where: { log[$0].summaryCount != nil && log[$0].kind == line.kind && log[$0].modes == line.modes }) {
-                let folded = LogLine.summary(modes: line.modes, kind: line.kind, count: log[k].summaryCount! + count, at: line.atMicros,
-                                             unicode: unicode)
-                log.remove(at: k)
-                log.append(folded)
-            } else {
-                log.append(line)
-            }
-        }
-        if log.count > Self.logLength { log.removeFirst(log.count - Self.logLength) }
+        LogFlood.file(batch, into: &log, unicode: unicode)
     }
 
     /// How far back a summary line looks for one of its kind to fold into.
     static let foldWindow = 24
     /// Lines shown per kind and lane in the current virtual second (the flood limit).
-    private var linesThisSecond: [LogKey: (second: Micros, count: Int)] = [:]
-
-    private struct LogKey: Hashable {
-        var kind: LogKind
-        var modes: [Mode]
-    }
+    private var logFlood = LogFlood()
 }

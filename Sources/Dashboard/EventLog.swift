@@ -89,3 +89,74 @@ struct Narration {
         e.cause == .partition ? "\(e.node?.short ?? "?") partitioned" : "lost on the wire"
     }
 }
+
+/// The event log's flood limit, shared by the simulated and the real dashboards: at most
+/// three lines of a kind per lane per second; the rest are counted into one summary line.
+struct LogFlood: Sendable {
+    struct Key: Hashable, Sendable {
+        var kind: LogKind
+        var modes: [Mode]
+    }
+
+    /// The lines of one collection: those shown, and per kind and lanes how many were only counted.
+    struct Batch {
+        var fresh: [App.LogLine] = []
+        var skipped: [Key: (count: Int, at: Micros, order: Int)] = [:]
+    }
+
+    /// Lines shown per kind and lane in the current second.
+    private var linesThisSecond: [Key: (second: Micros, count: Int)] = [:]
+
+    /// Adds a one-lane line to the batch, or counts it when its kind and lane had three this second.
+    mutating func offer(_ line: App.LogLine, into batch: inout Batch) {
+        let key = Key(kind: line.kind, modes: line.modes)
+        let second = line.atMicros / 1_000_000
+        let shown = linesThisSecond[key].flatMap { $0.second == second ? $0.count : nil } ?? 0
+        if shown < 3 {
+            linesThisSecond[key] = (second, shown + 1)
+            batch.fresh.append(line)
+        } else {
+            let old = batch.skipped[key]
+            batch.skipped[key] = ((old?.count ?? 0) + 1, line.atMicros, old?.order ?? batch.skipped.count)
+        }
+    }
+
+    /// Files a batch into the log: summaries for what was counted, time order, the same
+    /// words at the same instant in several lanes merged, floods folded, the length bounded.
+    static func file(_ batch: Batch, into log: inout [App.LogLine], unicode: Bool) {
+        var fresh = batch.fresh
+        for (key, v) in batch.skipped.sorted(by: { $0.value.order < $1.value.order }) {
+            fresh.append(App.LogLine.summary(modes: key.modes, kind: key.kind, count: v.count, at: v.at, unicode: unicode))
+        }
+        guard !fresh.isEmpty else { return }
+        // Stable by time, so lanes interleave the way things happened.
+        let ordered = fresh.enumerated().sorted { a, b in
+            a.element.atMicros < b.element.atMicros || (a.element.atMicros == b.element.atMicros && a.offset < b.offset)
+        }.map(\.element)
+        // The same thing in several lanes at the same instant is one line naming them all.
+        var merged: [App.LogLine] = []
+        for line in ordered {
+            if !line.modes.isEmpty, let k = merged.lastIndex(where: { !$0.modes.isEmpty && $0.words == line.words && $0.kind == line.kind }),
+               merged[k].atMicros == line.atMicros {
+                merged[k].modes += line.modes
+            } else {
+                merged.append(line)
+            }
+        }
+        // A flood (a crashed broker at high speed, a full backlog) would push everything else
+        // off the log: a summary line is folded into a recent summary of the same kind and
+        // lanes, which moves to the end with the newer time, whatever came between.
+        for line in merged {
+            if let count = line.summaryCount,
+               let k = log.indices.suffix(App.foldWindow).last(where: { log[$0].summaryCount != nil && log[$0].kind == line.kind && log[$0].modes == line.modes }) {
+                let folded = App.LogLine.summary(modes: line.modes, kind: line.kind, count: log[k].summaryCount! + count, at: line.atMicros,
+                                                 unicode: unicode)
+                log.remove(at: k)
+                log.append(folded)
+            } else {
+                log.append(line)
+            }
+        }
+        if log.count > App.logLength { log.removeFirst(log.count - App.logLength) }
+    }
+}

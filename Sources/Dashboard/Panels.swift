@@ -69,37 +69,17 @@ extension App {
     /// Rows for the scenario strip above the log: explanation lines plus the timeline line,
     /// only when the log keeps at least four rows; 0 puts the timeline in the log's title.
     func scriptStripRows(_ script: Script, width: Int, logHeight: Int) -> Int {
-        guard logHeight >= 8 else { return 0 }
-        let explanation = Format.wrap(script.explanation, width: width - 2).count
-        return 1 + min(explanation, 4, (logHeight - 4) / 2)
+        Pieces.scriptStripRows(explanation: script.explanation, width: width, logHeight: logHeight)
     }
 
     /// Where the scenario stands: how many actions are done and which comes next.
     func timelineLine(_ script: Script) -> String {
-        let total = scriptQueue.count
-        guard total > 0 else { return "scenario: no timed actions" }
-        let queue = scriptQueue
-        var line = "timeline \(scriptDone)/\(total)"
-        if scriptDone < total {
-            line += " · next " + Format.seconds(queue[scriptDone].atMicros) + " " + queue[scriptDone].action.description
-            if scriptDone + 1 < total {
-                line += " · then " + Format.seconds(queue[scriptDone + 1].atMicros) + " " + queue[scriptDone + 1].action.description
-            }
-        } else {
-            line += " · all applied, the last at " + Format.seconds(queue[total - 1].atMicros)
-        }
-        return line + " · i: details"
+        Pieces.timelineLine(queue: scriptQueue, done: scriptDone)
     }
 
     func drawScriptStrip(_ buf: inout ScreenBuffer, _ script: Script, x: Int, y: Int, width: Int, height: Int) {
-        var lines = Format.wrap(script.explanation, width: width - 2)
-        let room = height - 1
-        if lines.count > room {
-            lines = Array(lines.prefix(room))
-            lines[room - 1] = Self.ellipsized(lines[room - 1], width: width - 2, glyph: unicode ? "…" : "...")
-        }
-        for (k, line) in lines.enumerated() { buf.put(line, x: x + 1, y: y + k, role: .text, maxWidth: width - 2) }
-        buf.put(timelineLine(script), x: x + 1, y: y + height - 1, role: .warning, maxWidth: width - 2)
+        Pieces.drawScriptStrip(&buf, explanation: script.explanation, timeline: timelineLine(script), unicode: unicode,
+                               x: x, y: y, width: width, height: height)
     }
 
     /// The info overlay (`i`): the scenario's title, explanation and whole timeline.
@@ -146,11 +126,7 @@ extension App {
     // MARK: - Pieces
 
     func drawTooSmall(_ buf: inout ScreenBuffer) {
-        let line = "Terminal too small: \(buf.width)x\(buf.height), needs \(Self.minWidth)x\(Self.minHeight)"
-        let y = max(0, buf.height / 2 - 1)
-        buf.put(line, x: max(0, (buf.width - line.count) / 2), y: y, role: .warning)
-        let hint = "enlarge the window, or press q to quit"
-        buf.put(hint, x: max(0, (buf.width - hint.count) / 2), y: y + 1, role: .dim)
+        Pieces.drawTooSmall(&buf, minWidth: Self.minWidth, minHeight: Self.minHeight)
     }
 
     func drawHeader(_ buf: inout ScreenBuffer, y: Int) {
@@ -168,17 +144,7 @@ extension App {
     }
 
     func drawBox(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, title: String) {
-        guard width >= 2, height >= 2 else { return }
-        let g = glyphs
-        buf[x, y] = Cell(g.topLeft, .border)
-        buf[x + width - 1, y] = Cell(g.topRight, .border)
-        buf[x, y + height - 1] = Cell(g.bottomLeft, .border)
-        buf[x + width - 1, y + height - 1] = Cell(g.bottomRight, .border)
-        buf.fill(x: x + 1, y: y, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
-        buf.fill(x: x + 1, y: y + height - 1, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
-        buf.fill(x: x, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
-        buf.fill(x: x + width - 1, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
-        buf.put(" " + title + " ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+        Pieces.drawBox(&buf, glyphs: glyphs, x: x, y: y, width: width, height: height, title: title)
     }
 
     /// The counters rows of the lanes panel: label, JSON name, role when non-zero.
@@ -207,9 +173,7 @@ extension App {
 
     /// The lanes panel's width; beside the flow view its columns are as narrow as they go.
     func laneBoxWidth(total: Int) -> Int {
-        let n = max(1, shownLanes.count)
-        let col = flowView ? 14 : max(14, min(22, (total * 62 / 100 - Self.labelWidth - 2) / n))
-        return min(total - 21, 2 + Self.labelWidth + n * col)
+        Pieces.laneBoxWidth(total: total, lanes: shownLanes.count, narrow: flowView)
     }
 
     /// A lane's name in `width` columns: "effectively-once" becomes "eff-once" when narrow.
@@ -225,70 +189,13 @@ extension App {
 
     /// One line on what a lane's numbers say: the symbol and colour never stand alone.
     func verdict(_ lane: Lane, width: Int) -> (String, StyleRole) {
-        let c = lane.counters, g = glyphs
-        if c.lost > 0 { return (g.bad + " LOST \(c.lost)", .stateLost) }
-        if c.discarded > 0 { return (g.bad + " DISCARDED \(c.discarded)", .stateLost) }
-        if c.duplicateEffects > 0 { return (g.warn + " DUP \(c.duplicateEffects)", .stateDuplicate) }
-        if c.outOfOrder > 0 { return (g.warn + " ORDER \(c.outOfOrder)", .stateOutOfOrder) }
-        if c.deadLettered > 0 { return (g.warn + " DLQ \(c.deadLettered)", .stateDeadLettered) }
-        return (g.ok + (width >= 14 ? " exact so far" : " exact"), .ok)
+        Pieces.verdict(lane.counters, glyphs: glyphs, width: width)
     }
 
     func drawLanes(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int) {
-        let title = "lanes: same seed, same faults, different guarantee"
-        drawBox(&buf, x: x, y: y, width: width, height: height, title: title.count + 6 <= width ? title : "lanes")
-        let lanes = shownLanes.map { sim.lanes[$0] }
-        let col = (width - 2 - Self.labelWidth) / max(1, lanes.count)
-        let x0 = x + 1 + Self.labelWidth
-        var row = y + 1
-        for (i, lane) in lanes.enumerated() {
-            buf.put(Format.leftPad(Self.laneName(lane.mode, width: col - 1), col - 1), x: x0 + i * col, y: row, role: Self.laneRole(lane.mode), maxWidth: col)
-        }
-        row += 1
-        buf.put("verdict", x: x + 2, y: row, role: .dim)
-        for (i, lane) in lanes.enumerated() {
-            let (text, role) = verdict(lane, width: col - 1)
-            buf.put(Format.leftPad(text, col - 1), x: x0 + i * col, y: row, role: role, maxWidth: col)
-        }
-        row += 1
-        // `discarded` only exists once a backlog overflowed; its row then takes the place of
-        // the last sparkline, so the panel keeps its height and the other rows their places.
-        var rows = Self.laneRows
-        if lanes.contains(where: { $0.counters.discarded > 0 }), let lost = rows.firstIndex(where: { $0.0 == "lost" }) {
-            rows.insert(("discarded", \.discarded, .stateLost), at: lost + 1)
-        }
-        // Each lane's counters once per frame (reading them sums over the consumers).
-        let counters = lanes.map(\.counters)
-        for (label, path, role) in rows where row < y + height - 1 {
-            buf.put(label, x: x + 2, y: row, role: .text, maxWidth: Self.labelWidth - 1)
-            for i in lanes.indices {
-                let v = counters[i][keyPath: path]
-                buf.put(Format.leftPad(String(v), col - 1), x: x0 + i * col, y: row, role: v == 0 ? .dim : role, maxWidth: col)
-            }
-            row += 1
-        }
-        let sparks: [(String, KeyPath<Sample, Int>)] = [("delivered/s", \.delivered), ("redelivered/s", \.redelivered),
-                                                         ("lost+dup/s", \.lossAndDuplicates)]
-        for (label, path) in sparks where row < y + height - 1 {
-            buf.put(label, x: x + 2, y: row, role: .dim, maxWidth: Self.labelWidth - 1)
-            for (i, laneIndex) in shownLanes.enumerated() {
-                drawSpark(&buf, x: x0 + i * col + 1, y: row, width: col - 2, values: history[laneIndex].suffix(col - 2).map { $0[keyPath: path] })
-            }
-            row += 1
-        }
-    }
-
-    func drawSpark(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, values: [Int]) {
-        guard width > 0 else { return }
-        let shown = values.suffix(width)
-        let top = max(1, shown.max() ?? 1)
-        let levels = glyphs.spark
-        var cx = x + width - shown.count
-        for v in shown {
-            let level = v <= 0 ? 0 : max(1, min(levels.count - 1, (v * (levels.count - 1) + top - 1) / top))
-            buf[cx, y] = Cell(levels[level], level * 2 > levels.count - 1 ? .sparkHigh : .sparkLow)
-            cx += 1
-        }
+        let columns = shownLanes.map { LaneColumn(mode: sim.lanes[$0].mode, counters: sim.lanes[$0].counters, history: history[$0]) }
+        Pieces.drawLanes(&buf, glyphs: glyphs, x: x, y: y, width: width, height: height,
+                         title: "lanes: same seed, same faults, different guarantee", columns: columns)
     }
 
     func nodeWords(_ st: NodeState) -> (String, String, StyleRole) {
@@ -345,12 +252,7 @@ extension App {
             // The first that fits: as is; numbers abbreviated; words shortened too; the
             // first item alone. Never a word or a number cut.
             let room = x + width - 1 - cx
-            let whole = detail(short: false)
-            let abbreviated = detail(short: true)
-            let shortWords = abbreviated.map { ($0.0 == "unconfirmed" ? "unconf" : ($0.0 == "unacked" ? "unack" : $0.0), $0.1) }
-            let text = [whole, abbreviated, shortWords, Array(abbreviated.prefix(1)), Array(shortWords.prefix(1))]
-                .map { $0.map { $0.0 + " " + $0.1 }.joined(separator: "  ") }
-                .first { $0.count <= room } ?? ""
+            let text = Pieces.fittedDetail(whole: detail(short: false), abbreviated: detail(short: true), room: room)
             buf.put(text, x: cx, y: row, role: .dim, maxWidth: room)
         }
         if medium && list.count + 2 <= rows {
@@ -376,37 +278,20 @@ extension App {
 
     func drawLog(_ buf: inout ScreenBuffer, x: Int, y: Int, width: Int, height: Int, timelineInTitle: Bool = false) {
         guard height >= 2 else { return }
-        buf.fill(x: x, y: y, width: width, height: 1, scalar: glyphs.horizontal, role: .border)
+        let title: (String, StyleRole)
         if timelineInTitle, let script {
             // No room for the scenario strip: its timeline takes the log's title.
-            buf.put(" " + timelineLine(script) + " ", x: x + 2, y: y, role: .warning, maxWidth: width - 4)
+            title = (" " + timelineLine(script) + " ", .warning)
         } else {
-            buf.put(" events: faults, redeliveries, duplicates, losses ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+            title = (" events: faults, redeliveries, duplicates, losses ", .title)
         }
-        let rows = height - 1
         let shownModes = Set(shownLanes.map { sim.lanes[$0].mode })
-        // Newest at the bottom; a sentence too long for the line wraps, indented, instead of
-        // being cut. The followed message's lines are highlighted.
-        var shown: [(String, StyleRole)] = []
-        var any = false
-        for line in log.reversed() where line.modes.isEmpty || line.modes.contains(where: shownModes.contains) {
-            any = true
-            guard shown.count < rows else { break }
-            let role = story != nil && line.message == story?.message ? StyleRole.selection : Self.logRole(line.kind)
-            var wrapped = Format.wrap(line.text(showing: shownModes), width: width - 2, indent: 4)
-            if wrapped.count > rows - shown.count {
-                // No room for all of it: its start, abbreviated, rather than a fragment.
-                wrapped = Array(wrapped.prefix(rows - shown.count))
-                wrapped[wrapped.count - 1] = Self.ellipsized(wrapped[wrapped.count - 1], width: width - 2, glyph: unicode ? "…" : "...")
-            }
-            shown += wrapped.reversed().map { ($0, role) }  // bottom up
+        // The followed message's lines are highlighted.
+        let lines = log.filter { $0.modes.isEmpty || $0.modes.contains(where: shownModes.contains) }.map { line in
+            (line.text(showing: shownModes), story != nil && line.message == story?.message ? StyleRole.selection : Self.logRole(line.kind))
         }
-        if !any {
-            buf.put("nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss", x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
-        }
-        for (k, (text, role)) in shown.reversed().enumerated() {
-            buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
-        }
+        Pieces.drawLog(&buf, glyphs: glyphs, unicode: unicode, x: x, y: y, width: width, height: height, title: title, lines: lines,
+                       emptyHint: "nothing notable yet: press c to crash a consumer, a to drop its acks, l for more loss")
     }
 
     /// Every key with one line on what it demonstrates.
@@ -448,16 +333,8 @@ extension App {
 
     func drawHelp(_ buf: inout ScreenBuffer) {
         let help = (lesson != nil ? Self.lessonKeyHelp : []) + Self.keyHelp
-        let w = min(buf.width - 4, 84)
-        let h = min(buf.height - 2, help.count + 4)
-        let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
-        buf.fill(x: x, y: y, width: w, height: h, role: .text)
-        drawBox(&buf, x: x, y: y, width: w, height: h, title: "keys: each one is a fault or a view")
-        for (k, (key, what)) in help.prefix(h - 4).enumerated() {
-            buf.put(key, x: x + 2, y: y + 1 + k, role: .footerKey)
-            buf.put(what, x: x + 16, y: y + 1 + k, role: .text, maxWidth: w - 18)
-        }
-        buf.put("Exactly-once delivery does not exist: watch the lanes disagree.", x: x + 2, y: y + h - 2, role: .dim, maxWidth: w - 4)
+        Pieces.drawHelp(&buf, glyphs: glyphs, help: help, title: "keys: each one is a fault or a view",
+                        footer: "Exactly-once delivery does not exist: watch the lanes disagree.")
     }
 
     func drawFooter(_ buf: inout ScreenBuffer, y: Int) {
@@ -466,6 +343,229 @@ extension App {
                                          ("c", "crash"), ("x", "partition"), ("a", "drop acks"), ("d/D", "traps"), ("v", "flow"), ("f", "follow"),
                                          ("l", "loss"), ("s", "slow"), ("h", "heal"), ("e", "snapshot")]
             + (script != nil ? [("i", "scenario")] : [])
+        Pieces.drawFooter(&buf, y: y, items: items)
+    }
+}
+
+extension App.Sample {
+    var lossAndDuplicates: Int { lost + duplicateEffects }
+}
+
+/// One lane's column of the lanes panel, as plain data: the simulated and the real
+/// dashboards draw the same panel from it.
+struct LaneColumn {
+    var mode: Mode
+    var counters: Counters
+    /// JSON names of the counters this lane cannot observe: shown as n/a, never a number.
+    var unobservable: [String] = []
+    /// One sample per second, oldest first: the sparklines.
+    var history: [App.Sample] = []
+}
+
+/// Drawing pieces both dashboards share (the simulated `App` and the real-broker
+/// `RealApp`), taking plain data rather than either app's state, so the two look alike.
+enum Pieces {
+    static func drawTooSmall(_ buf: inout ScreenBuffer, minWidth: Int, minHeight: Int) {
+        let line = "Terminal too small: \(buf.width)x\(buf.height), needs \(minWidth)x\(minHeight)"
+        let y = max(0, buf.height / 2 - 1)
+        buf.put(line, x: max(0, (buf.width - line.count) / 2), y: y, role: .warning)
+        let hint = "enlarge the window, or press q to quit"
+        buf.put(hint, x: max(0, (buf.width - hint.count) / 2), y: y + 1, role: .dim)
+    }
+
+    static func drawBox(_ buf: inout ScreenBuffer, glyphs g: Glyphs, x: Int, y: Int, width: Int, height: Int, title: String) {
+        guard width >= 2, height >= 2 else { return }
+        buf[x, y] = Cell(g.topLeft, .border)
+        buf[x + width - 1, y] = Cell(g.topRight, .border)
+        buf[x, y + height - 1] = Cell(g.bottomLeft, .border)
+        buf[x + width - 1, y + height - 1] = Cell(g.bottomRight, .border)
+        buf.fill(x: x + 1, y: y, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
+        buf.fill(x: x + 1, y: y + height - 1, width: width - 2, height: 1, scalar: g.horizontal, role: .border)
+        buf.fill(x: x, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
+        buf.fill(x: x + width - 1, y: y + 1, width: 1, height: height - 2, scalar: g.vertical, role: .border)
+        buf.put(" " + title + " ", x: x + 2, y: y, role: .title, maxWidth: width - 4)
+    }
+
+    /// The lanes panel's width for `lanes` columns; `narrow` (beside the flow view): the
+    /// columns as narrow as they go.
+    static func laneBoxWidth(total: Int, lanes: Int, narrow: Bool) -> Int {
+        let n = max(1, lanes)
+        let col = narrow ? 14 : max(14, min(22, (total * 62 / 100 - App.labelWidth - 2) / n))
+        return min(total - 21, 2 + App.labelWidth + n * col)
+    }
+
+    /// The counters the verdict reads, by JSON name, worst first.
+    static let verdictCounters = ["lost", "discarded", "duplicate_effects", "out_of_order", "dead_lettered"]
+
+    /// One line on what a lane's numbers say: the symbol and colour never stand alone. A
+    /// counter the lane cannot observe is skipped, and then a clean lane is only "none
+    /// seen": "exact" would claim what nobody saw.
+    static func verdict(_ c: Counters, unobservable: [String] = [], glyphs g: Glyphs, width: Int) -> (String, StyleRole) {
+        func seen(_ name: String) -> Bool { !unobservable.contains(name) }
+        if c.lost > 0 && seen("lost") { return (g.bad + " LOST \(c.lost)", .stateLost) }
+        if c.discarded > 0 && seen("discarded") { return (g.bad + " DISCARDED \(c.discarded)", .stateLost) }
+        if c.duplicateEffects > 0 && seen("duplicate_effects") { return (g.warn + " DUP \(c.duplicateEffects)", .stateDuplicate) }
+        if c.outOfOrder > 0 && seen("out_of_order") { return (g.warn + " ORDER \(c.outOfOrder)", .stateOutOfOrder) }
+        if c.deadLettered > 0 && seen("dead_lettered") { return (g.warn + " DLQ \(c.deadLettered)", .stateDeadLettered) }
+        if verdictCounters.contains(where: { !seen($0) }) { return ("? none seen", .dim) }
+        return (g.ok + (width >= 14 ? " exact so far" : " exact"), .ok)
+    }
+
+    /// The JSON name of a counter the lanes panel shows.
+    static func counterName(_ path: KeyPath<Counters, Int>) -> String? {
+        Counters.fields.first { $0.path == path }?.name
+    }
+
+    /// The lanes panel: lane names, verdicts, the counter rows and three sparklines.
+    static func drawLanes(_ buf: inout ScreenBuffer, glyphs: Glyphs, x: Int, y: Int, width: Int, height: Int, title: String,
+                          columns lanes: [LaneColumn]) {
+        drawBox(&buf, glyphs: glyphs, x: x, y: y, width: width, height: height, title: title.count + 6 <= width ? title : "lanes")
+        let labelWidth = App.labelWidth
+        let col = (width - 2 - labelWidth) / max(1, lanes.count)
+        let x0 = x + 1 + labelWidth
+        var row = y + 1
+        for (i, lane) in lanes.enumerated() {
+            buf.put(Format.leftPad(App.laneName(lane.mode, width: col - 1), col - 1), x: x0 + i * col, y: row, role: App.laneRole(lane.mode), maxWidth: col)
+        }
+        row += 1
+        buf.put("verdict", x: x + 2, y: row, role: .dim)
+        for (i, lane) in lanes.enumerated() {
+            let (text, role) = verdict(lane.counters, unobservable: lane.unobservable, glyphs: glyphs, width: col - 1)
+            buf.put(Format.leftPad(text, col - 1), x: x0 + i * col, y: row, role: role, maxWidth: col)
+        }
+        row += 1
+        // `discarded` only exists once a backlog overflowed; its row then takes the place of
+        // the last sparkline, so the panel keeps its height and the other rows their places.
+        var rows = App.laneRows
+        if lanes.contains(where: { $0.counters.discarded > 0 }), let lost = rows.firstIndex(where: { $0.0 == "lost" }) {
+            rows.insert(("discarded", \.discarded, .stateLost), at: lost + 1)
+        }
+        for (label, path, role) in rows where row < y + height - 1 {
+            buf.put(label, x: x + 2, y: row, role: .text, maxWidth: labelWidth - 1)
+            let name = lanes.contains { !$0.unobservable.isEmpty } ? counterName(path) : nil
+            for (i, lane) in lanes.enumerated() {
+                if let name, lane.unobservable.contains(name) {
+                    buf.put(Format.leftPad("n/a", col - 1), x: x0 + i * col, y: row, role: .dim, maxWidth: col)
+                    continue
+                }
+                let v = lane.counters[keyPath: path]
+                buf.put(Format.leftPad(String(v), col - 1), x: x0 + i * col, y: row, role: v == 0 ? .dim : role, maxWidth: col)
+            }
+            row += 1
+        }
+        let sparks: [(String, KeyPath<App.Sample, Int>)] = [("delivered/s", \.delivered), ("redelivered/s", \.redelivered),
+                                                             ("lost+dup/s", \.lossAndDuplicates)]
+        for (label, path) in sparks where row < y + height - 1 {
+            buf.put(label, x: x + 2, y: row, role: .dim, maxWidth: labelWidth - 1)
+            for (i, lane) in lanes.enumerated() {
+                drawSpark(&buf, glyphs: glyphs, x: x0 + i * col + 1, y: row, width: col - 2,
+                          values: lane.history.suffix(max(0, col - 2)).map { $0[keyPath: path] })
+            }
+            row += 1
+        }
+    }
+
+    static func drawSpark(_ buf: inout ScreenBuffer, glyphs: Glyphs, x: Int, y: Int, width: Int, values: [Int]) {
+        guard width > 0 else { return }
+        let shown = values.suffix(width)
+        let top = max(1, shown.max() ?? 1)
+        let levels = glyphs.spark
+        var cx = x + width - shown.count
+        for v in shown {
+            let level = v <= 0 ? 0 : max(1, min(levels.count - 1, (v * (levels.count - 1) + top - 1) / top))
+            buf[cx, y] = Cell(levels[level], level * 2 > levels.count - 1 ? .sparkHigh : .sparkLow)
+            cx += 1
+        }
+    }
+
+    /// A node's numbers in `room` columns, the first that fits: as is; numbers abbreviated;
+    /// words shortened too; the first item alone. Never a word or a number cut.
+    static func fittedDetail(whole: [(String, String)], abbreviated: [(String, String)], room: Int) -> String {
+        let shortWords = abbreviated.map { ($0.0 == "unconfirmed" ? "unconf" : ($0.0 == "unacked" ? "unack" : $0.0), $0.1) }
+        return [whole, abbreviated, shortWords, Array(abbreviated.prefix(1)), Array(shortWords.prefix(1))]
+            .map { $0.map { $0.0 + " " + $0.1 }.joined(separator: "  ") }
+            .first { $0.count <= room } ?? ""
+    }
+
+    /// Rows for the scenario strip above the log: explanation lines plus the timeline line,
+    /// only when the log keeps at least four rows; 0 puts the timeline in the log's title.
+    static func scriptStripRows(explanation: String, width: Int, logHeight: Int) -> Int {
+        guard logHeight >= 8 else { return 0 }
+        let lines = Format.wrap(explanation, width: width - 2).count
+        return 1 + min(lines, 4, (logHeight - 4) / 2)
+    }
+
+    /// Where a scenario stands: how many actions are done and which comes next.
+    static func timelineLine(queue: [TimedAction], done scriptDone: Int) -> String {
+        let total = queue.count
+        guard total > 0 else { return "scenario: no timed actions" }
+        var line = "timeline \(scriptDone)/\(total)"
+        if scriptDone < total {
+            line += " · next " + Format.seconds(queue[scriptDone].atMicros) + " " + queue[scriptDone].action.description
+            if scriptDone + 1 < total {
+                line += " · then " + Format.seconds(queue[scriptDone + 1].atMicros) + " " + queue[scriptDone + 1].action.description
+            }
+        } else {
+            line += " · all applied, the last at " + Format.seconds(queue[total - 1].atMicros)
+        }
+        return line + " · i: details"
+    }
+
+    static func drawScriptStrip(_ buf: inout ScreenBuffer, explanation: String, timeline: String, unicode: Bool,
+                                x: Int, y: Int, width: Int, height: Int) {
+        var lines = Format.wrap(explanation, width: width - 2)
+        let room = height - 1
+        if lines.count > room {
+            lines = Array(lines.prefix(room))
+            lines[room - 1] = App.ellipsized(lines[room - 1], width: width - 2, glyph: unicode ? "…" : "...")
+        }
+        for (k, line) in lines.enumerated() { buf.put(line, x: x + 1, y: y + k, role: .text, maxWidth: width - 2) }
+        buf.put(timeline, x: x + 1, y: y + height - 1, role: .warning, maxWidth: width - 2)
+    }
+
+    /// The event log: a rule with its title, then the newest lines at the bottom. A sentence
+    /// too long for the line wraps, indented, instead of being cut. `lines`: oldest first.
+    static func drawLog(_ buf: inout ScreenBuffer, glyphs: Glyphs, unicode: Bool, x: Int, y: Int, width: Int, height: Int,
+                        title: (String, StyleRole), lines: [(String, StyleRole)], emptyHint: String) {
+        guard height >= 2 else { return }
+        buf.fill(x: x, y: y, width: width, height: 1, scalar: glyphs.horizontal, role: .border)
+        buf.put(title.0, x: x + 2, y: y, role: title.1, maxWidth: width - 4)
+        let rows = height - 1
+        var shown: [(String, StyleRole)] = []
+        for (text, role) in lines.reversed() {
+            guard shown.count < rows else { break }
+            var wrapped = Format.wrap(text, width: width - 2, indent: 4)
+            if wrapped.count > rows - shown.count {
+                // No room for all of it: its start, abbreviated, rather than a fragment.
+                wrapped = Array(wrapped.prefix(rows - shown.count))
+                wrapped[wrapped.count - 1] = App.ellipsized(wrapped[wrapped.count - 1], width: width - 2, glyph: unicode ? "…" : "...")
+            }
+            shown += wrapped.reversed().map { ($0, role) }  // bottom up
+        }
+        if lines.isEmpty {
+            buf.put(emptyHint, x: x + 1, y: y + 1, role: .dim, maxWidth: width - 2)
+        }
+        for (k, (text, role)) in shown.reversed().enumerated() {
+            buf.put(text, x: x + 1, y: y + 1 + k, role: role, maxWidth: width - 2)
+        }
+    }
+
+    /// The help overlay: every key with one line on what it does.
+    static func drawHelp(_ buf: inout ScreenBuffer, glyphs: Glyphs, help: [(String, String)], title: String, footer: String) {
+        let w = min(buf.width - 4, 84)
+        let h = min(buf.height - 2, help.count + 4)
+        let x = (buf.width - w) / 2, y = max(1, (buf.height - h) / 2)
+        buf.fill(x: x, y: y, width: w, height: h, role: .text)
+        drawBox(&buf, glyphs: glyphs, x: x, y: y, width: w, height: h, title: title)
+        for (k, (key, what)) in help.prefix(max(0, h - 4)).enumerated() {
+            buf.put(key, x: x + 2, y: y + 1 + k, role: .footerKey)
+            buf.put(what, x: x + 16, y: y + 1 + k, role: .text, maxWidth: w - 18)
+        }
+        buf.put(footer, x: x + 2, y: y + h - 2, role: .dim, maxWidth: w - 4)
+    }
+
+    /// The footer: keys and their words, as many as fit whole.
+    static func drawFooter(_ buf: inout ScreenBuffer, y: Int, items: [(String, String)]) {
         var x = 0
         for (key, what) in items {
             if x + key.count + what.count + 2 > buf.width { break }
@@ -473,8 +573,4 @@ extension App {
             x = buf.put(" " + what + " ", x: x, y: y, role: .dim)
         }
     }
-}
-
-extension App.Sample {
-    var lossAndDuplicates: Int { lost + duplicateEffects }
 }
