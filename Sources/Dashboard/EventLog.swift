@@ -86,7 +86,11 @@ struct Narration {
     }
 
     private func dropWords(_ e: SimEvent) -> String {
-        e.cause == .partition ? "\(e.node?.short ?? "?") partitioned" : "lost on the wire"
+        switch e.cause {
+        case .partition: "\(e.node?.short ?? "?") partitioned"
+        case .proxy: "dropped by the fault proxy"
+        default: "lost on the wire"
+        }
     }
 }
 

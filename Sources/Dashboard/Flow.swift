@@ -68,7 +68,7 @@ public struct WireMemory: Sendable {
             let last = lastSent[lane]
             let asItLeft = last.message == e.message && last.hop == e.hop && last.attempt == e.attempt && last.at == e.atMicros
             let place: Double = switch e.cause {
-            case .wire: 0.5                                  // the loss is drawn when sent: mid-wire
+            case .wire, .proxy: 0.5                          // the loss is drawn when sent: mid-wire
             case .partition: asItLeft ? 0.1 : 0.9            // cut as it left, or on arrival
             case .consumerCrash: 0                           // an ack that never left
             default: 0.9                                     // reached a node that was down

@@ -30,6 +30,8 @@ public struct RealApp: Sendable {
     /// it is doing: it takes the status line's place, and the header says DRAINING.
     public var drainMessage: String?
     public private(set) var selection = 0
+    /// Where `l` stands in `App.lossSteps`.
+    public private(set) var lossStep: Int
     public internal(set) var showHelp = false
     /// The info overlay (`i`): the scenario, and what is real here.
     public internal(set) var showInfo = false
@@ -61,6 +63,7 @@ public struct RealApp: Sendable {
         history = Array(repeating: [], count: settings.modes.count)
         lastCounters = Array(repeating: Counters(), count: settings.modes.count)
         scriptQueue = stableSortedByTime(script?.actions ?? [])
+        lossStep = App.lossSteps.firstIndex(of: settings.lossPerMillion) ?? -1
     }
 
     public var glyphs: Glyphs { unicode ? .unicode : .ascii }
@@ -174,7 +177,6 @@ public struct RealApp: Sendable {
 
     /// Why a key of the simulated dashboard does nothing here: one sentence each.
     public enum Refusal {
-        public static let loss = "Packet loss has no meaning on TCP: it retransmits. Use x or a to cut a link instead."
         public static let pause = "A real server does not pause: it runs on the wall clock."
         public static let speed = "Speed is fixed at 1x: the server runs on the wall clock."
         public static let step = "Stepping one event at a time needs the simulation's clock; a real server runs on the wall clock."
@@ -223,7 +225,12 @@ public struct RealApp: Sendable {
         case .character("s"): return toggleSlow(selectedNode)
         case .character("d"): return arm(.crashAfterEffect, selectedNode)
         case .character("D"): return arm(.crashAfterAck, selectedNode)
-        case .character("l"): status = Refusal.loss
+        case .character("l"):
+            lossStep = (lossStep + 1) % App.lossSteps.count
+            let ppm = App.lossSteps[lossStep]
+            return act(.setLoss(nil, perMillion: ppm), ppm == 0
+                ? "No loss: the proxy drops nothing. TCP itself never loses a byte."
+                : "The proxy now drops \(Format.percent(ppm)) of whole messages each way. TCP itself loses none.")
         case .character(" "): status = Refusal.pause
         case .character("+"), .character("="), .character("-"), .character("_"): status = Refusal.speed
         case .character("."): status = Refusal.step

@@ -75,11 +75,12 @@ extension RealApp {
         ("h", "heal every link"),
         ("s", "slow consumer: processing outlasts AckWait: redelivery"),
         ("d", "crash after the next effect, before its ack: a duplicate"),
-        ("D", "crash after the ack, before the effect: a loss at-most-once"),
+        ("D", "crash after the ack, before the effect: a loss in every lane"),
+        ("l", "loss: the proxy drops whole messages (TCP loses no byte)"),
         ("m", "next set of lanes shown"),
         ("t", "next colour theme"),
         ("e", "snapshot: the screen and the JSON summary to a file here"),
-        ("l spc + - .", "nothing here: TCP retransmits; the server keeps the wall clock"),
+        ("spc + - .", "nothing here: the server keeps the wall clock"),
         ("v f / r R", "nothing here: they need the simulation's record of every packet"),
     ]
 

@@ -97,6 +97,9 @@ public struct SimEvent: Equatable, Sendable {
         case trapAfterAck
         /// A cumulative ack covered a delivery that never reached its consumer.
         case cumulativeAck
+        /// A real lane's fault proxy dropped the whole message (its loss setting, by the
+        /// same dice as the model's wire); TCP itself lost nothing.
+        case proxy
     }
 
     public var atMicros: Micros

@@ -70,6 +70,7 @@ extension SimEvent.Cause {
         case .trapAfterEffect: "trap_after_effect"
         case .trapAfterAck: "trap_after_ack"
         case .cumulativeAck: "cumulative_ack"
+        case .proxy: "proxy"
         }
     }
 }

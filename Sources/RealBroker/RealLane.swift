@@ -138,7 +138,7 @@ final class RealLane {
         case .none: 0
         }
         guard Dice.chance(ppm, dice.word(.loss, id.raw, hopBits << 56 | UInt64(UInt32(bitPattern: attempt)))) else { return false }
-        emit(SimEvent(atMicros: now, kind: .dropped, hop: hop, cause: .wire, message: id, attempt: attempt, node: node))
+        emit(SimEvent(atMicros: now, kind: .dropped, hop: hop, cause: .proxy, message: id, attempt: attempt, node: node))
         return true
     }
 

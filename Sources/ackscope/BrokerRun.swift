@@ -41,12 +41,12 @@ enum RealBrokerRun {
     }
 
     /// Fails with one line before anything starts when the settings ask what a real lane cannot do.
-    static func check(_ s: Settings) throws(CommandError) {
+    static func check(_ s: Settings, unlimitedAllowed: Bool = false) throws(CommandError) {
         if s.modes.contains(.inProcess) {
             throw CommandError("--broker nats: the in-process lane has no real-broker form (its point is that no network sits between broker and consumer); "
                 + "use --modes at-most-once,at-least-once,idempotent,effectively-once")
         }
-        if s.productionUnlimited && s.messageLimit == nil {
+        if !unlimitedAllowed && s.productionUnlimited && s.messageLimit == nil {
             throw CommandError("--broker nats runs on the wall clock: give --duration (or --messages)")
         }
     }

@@ -50,6 +50,7 @@ struct DashboardCommand: ParsableCommand {
     var record: String?
     @Option(help: ArgumentHelp("At quit, write the JSON summary of what the session shows ('-' for stdout).", valueName: "path"))
     var json: String?
+    @OptionGroup var brokerOption: BrokerOption
 
     mutating func validate() throws {
         guard App.speeds.contains(speed) else {
@@ -73,6 +74,12 @@ struct DashboardCommand: ParsableCommand {
             if view == nil, let v = loaded.view { shownView = v }
         }
         if !workload.durationGiven { settings.durationMicros = Settings.unlimitedMicros }
+        if let target = try brokerOption.target() {
+            // The real lanes: the seed's three unless told which (in-process has no real form).
+            try RealDashboard.run(settings: settings, script: script, target: target, theme: theme, noColor: noColor,
+                                  record: record, json: json, speedGiven: speed != 1)
+            return
+        }
         // The seed's three lanes on screen, and the other two a key (`m`) away: the
         // dashboard runs every mode unless told which.
         if settings.modes == Mode.classic { settings.modes = Mode.allCases }
@@ -109,6 +116,16 @@ struct DashboardCommand: ParsableCommand {
     /// theme had), and restores the terminal. Returns the app and the signal that ended it.
     static func session(theme: String?, noColor: Bool,
                         makeApp: (_ unicode: Bool, _ themeNames: [String], _ warnings: Int) -> App) throws -> (App, Int32?) {
+        let (term, themes, warnings) = try openTerminal(theme: theme, noColor: noColor)
+        var app = makeApp(term.unicode, themes.map { TerminalText.safe($0.source.name, limit: .max) }, warnings)
+        let exitSignal = loop(&app, term: term, themes: themes)
+        term.close()
+        return (app, exitSignal)
+    }
+
+    /// Loads the theme (the chosen one first, then every other), installs the signal
+    /// handlers and opens the terminal; a bad theme or no terminal is one line and exit 2.
+    static func openTerminal(theme: String?, noColor: Bool) throws -> (Terminal, [LoadedTheme], warnings: Int) {
         let env = ThemeFiles.Environment.current()
         let chosen: LoadedTheme
         do {
@@ -124,18 +141,14 @@ struct DashboardCommand: ParsableCommand {
         }
 
         Signals.install()
-        let term: Terminal
         do {
-            term = try Terminal.open(theme: chosen.theme, colorMode: noColor ? .noColor : nil)
+            let term = try Terminal.open(theme: chosen.theme, colorMode: noColor ? .noColor : nil)
+            return (term, themes, chosen.warnings.count)
         } catch {
             Signals.restoreDefaults()
             Output.writeFD(2, error.description + "\n")
             throw ExitCode(2)
         }
-        var app = makeApp(term.unicode, themes.map { TerminalText.safe($0.source.name, limit: .max) }, chosen.warnings.count)
-        let exitSignal = loop(&app, term: term, themes: themes)
-        term.close()
-        return (app, exitSignal)
     }
 
     /// The session as a scenario file that replays it exactly (see `Recording`).

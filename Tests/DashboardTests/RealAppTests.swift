@@ -165,7 +165,6 @@ import Testing
     @Test func keysWithoutMeaningOnARealServerDoNothingAndSayWhy() {
         var app = Self.app()
         let cases: [(Key, String)] = [
-            (.character("l"), "Packet loss has no meaning on TCP: it retransmits. Use x or a to cut a link instead."),
             (.character(" "), "A real server does not pause: it runs on the wall clock."),
             (.character("+"), "Speed is fixed at 1x: the server runs on the wall clock."),
             (.character("-"), "Speed is fixed at 1x: the server runs on the wall clock."),
@@ -183,6 +182,26 @@ import Testing
             #expect(app.render(width: 120, height: 40).plainText().contains(words) || words.count > 116)
         }
         #expect(app.status == RealApp.Refusal.restart)
+    }
+
+    /// Loss is the proxy's: whole messages dropped, labelled as such (TCP loses no byte).
+    @Test func lossKeyCyclesTheProxysMessageLoss() {
+        var app = Self.app()
+        let start = app.settings.lossPerMillion
+        let i = App.lossSteps.firstIndex(of: start) ?? -1
+        let next = App.lossSteps[(i + 1) % App.lossSteps.count]
+        #expect(app.press(.character("l")) == .apply(.setLoss(nil, perMillion: next)))
+        #expect(app.status.contains("whole messages") || next == 0)
+        #expect(app.status.contains("TCP itself"))
+        var seen: [Int32] = [next]
+        for _ in 1..<App.lossSteps.count {
+            guard case .apply(.setLoss(nil, let ppm))? = app.press(.character("l")) else {
+                Issue.record("l did not set the loss")
+                return
+            }
+            seen.append(ppm)
+        }
+        #expect(Set(seen) == Set(App.lossSteps), "l cycles through every step")
     }
 
     @Test func quitHelpInfoThemeSnapshotAndLanes() {
