@@ -399,7 +399,7 @@ final class RealLane {
     private func consumerMessage(_ m: NatsMessage, consumer c: Int) {
         if let reply = m.reply, let meta = AckMetadata(reply: reply) {
             let words = m.text.split(separator: " ")
-            guard words.count == 2, let id = MessageID(text: String(words[0])), let key = UInt16(words[1]) else { return }
+            guard words.count == 2, let id = MessageIDText.read(String(words[0])), let key = UInt16(words[1]) else { return }
             idBySeq[meta.streamSeq] = id
             let count = Int32(clamping: meta.deliveryCount)
             if var pull = consumers[c].pull {
@@ -652,13 +652,13 @@ final class RealLane {
     }
 }
 
-extension MessageID {
-    /// "p1-42" → producer 0, sequence 42.
-    init?(text: String) {
+enum MessageIDText {
+    /// "p1-42" → producer 0, sequence 42 (the payload's first word).
+    static func read(_ text: String) -> MessageID? {
         guard text.first == "p", let dash = text.firstIndex(of: "-"),
-              let p = Int(text[text.index(after: text.startIndex)..<dash]), p >= 1,
-              let seq = UInt64(text[text.index(after: dash)...]) else { return nil }
-        self.init(producer: p - 1, seq: seq)
+              let p = Int(text[text.index(after: text.startIndex)..<dash]), p >= 1, p < 1 << 20,
+              let seq = UInt64(text[text.index(after: dash)...]), seq < 1 << 40 else { return nil }
+        return MessageID(producer: p - 1, seq: seq)
     }
 }
 
