@@ -8,7 +8,7 @@ struct Ackscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ackscope",
         abstract: "Watch message delivery go wrong: at-most-once loses, at-least-once duplicates.",
-        subcommands: [DashboardCommand.self, RunCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self, TraceCommand.self, ScenariosCommand.self, LessonsCommand.self, LessonCommand.self, ThemesCommand.self, BenchCommand.self, SelfCheckCommand.self],
+        subcommands: [DashboardCommand.self, RunCommand.self, CompareCommand.self, CompareBrokerCommand.self, SweepCommand.self, MergeCommand.self, TraceCommand.self, ScenariosCommand.self, LessonsCommand.self, LessonCommand.self, ThemesCommand.self, BenchCommand.self, SelfCheckCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 

@@ -11,6 +11,9 @@ struct BrokerOption: ParsableArguments {
                                valueName: "sim|nats|nats://127.0.0.1:PORT"))
     var broker: String = "sim"
 
+    init() {}
+    init(broker: String) { self.broker = broker }
+
     /// Nil for the simulation.
     func target() throws(CommandError) -> BrokerTarget? {
         if broker == "sim" { return nil }
