@@ -284,7 +284,7 @@ public struct RealApp: Sendable {
         }
         let st = state(of: node)
         if st.oneWay || st.partitioned { return act(.heal(node), "Healed \(node).") }
-        return act(.partitionOneWay(node), "One-way partition on \(node): deliveries still arrive; its acks and publishes do not reach the server.")
+        return act(.partitionOneWay(node), "One-way partition on \(node): what it sends waits (acks, publishes, requests for more); deliveries it asked for still arrive.")
     }
 
     private mutating func toggleSlow(_ node: Node) -> Command? {

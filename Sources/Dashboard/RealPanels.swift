@@ -71,7 +71,7 @@ extension RealApp {
         ("c", "crash / restart the selected node: a client drops its connection"),
         ("p / b", "crash / restart a producer / kill and restart the NATS server"),
         ("x", "partition / heal the selected node, both ways"),
-        ("a", "one-way: deliveries arrive, its acks and publishes do not"),
+        ("a", "one-way: what it sends waits; deliveries it asked for arrive"),
         ("h", "heal every link"),
         ("s", "slow consumer: processing outlasts AckWait: redelivery"),
         ("d", "crash after the next effect, before its ack: a duplicate"),

@@ -59,7 +59,8 @@ extension Summary {
         let labelWidth = 22
         let col = 18
         var out = broker.map { "broker \($0) (real server, wall clock, not deterministic) · " } ?? ""
-        out += "seed \(settings.seed) · \(settings.productionText)"
+        // A real broker's run lasted its duration of wall time, not virtual time.
+        out += "seed \(settings.seed) · " + (broker == nil ? settings.productionText : settings.productionText.replacingVirtual)
         out += settings.drain ? " + drain\n" : "\n"
         for note in notes { out += "note: " + note + "\n" }
         if let n = settings.messageLimit, let by = productionEndedBy {
@@ -67,7 +68,7 @@ extension Summary {
                 : "production ended at \(Format.duration(settings.durationMicros)), before \(n) messages\n"
         }
         if let interruption {
-            out += "INCOMPLETE: stopped at \(Format.seconds(interruption.atMicros)) virtual, while "
+            out += "INCOMPLETE: stopped at \(Format.seconds(interruption.atMicros)) \(broker == nil ? "virtual" : "wall"), while "
             out += (interruption.draining ? "draining" : "producing") + "; the numbers are those of that instant, not drained\n"
         }
         out += "\n"
@@ -143,4 +144,9 @@ public enum JSON {
         let scaled = Int64((d * 1_000).rounded())
         return Format.trimmed(Format.fixed(scaled, decimals: 3))
     }
+}
+
+extension String {
+    /// "30s virtual" → "30s wall".
+    var replacingVirtual: String { hasSuffix(" virtual") ? String(dropLast(" virtual".count)) + " wall" : self }
 }

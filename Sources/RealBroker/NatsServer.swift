@@ -10,6 +10,7 @@ public final class NatsServer {
     public let storeDir: String
     public let version: String
     public private(set) var pid: pid_t = 0
+    let jetStream: Bool
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case notInstalled
@@ -33,14 +34,22 @@ public final class NatsServer {
         return nil
     }
 
-    public init() throws(Failure) {
+    /// The folder temporary stores go in: `$TMPDIR`, else /tmp.
+    static var temporaryFolder: String {
+        let dir = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        return dir.hasPrefix("/") ? String(dir.reversed().drop { $0 == "/" }.reversed()) : "/tmp"
+    }
+
+    /// `jetStream: false` only for a test of a server without it.
+    public init(jetStream: Bool = true) throws(Failure) {
+        self.jetStream = jetStream
         guard let exe = Self.find() else { throw .notInstalled }
         executable = exe
         version = Self.versionOf(exe)
         guard let p = Self.freePort() else { throw .startFailed("no free port on 127.0.0.1") }
         port = p
-        var template = Array("/tmp/ackscope-nats-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw .startFailed("cannot make a temporary folder in /tmp") }
+        var template = Array((Self.temporaryFolder + "/ackscope-nats-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw .startFailed("cannot make a temporary folder in \(Self.temporaryFolder)") }
         storeDir = String(cString: made)
         try start()
     }
@@ -52,7 +61,7 @@ public final class NatsServer {
     /// Starts the process and waits until it accepts connections (at most 10 s).
     public func start() throws(Failure) {
         guard pid == 0 else { return }
-        let args = [executable, "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
+        let args = [executable] + (jetStream ? ["-js"] : []) + ["-a", "127.0.0.1", "-p", String(port), "-sd", storeDir]
         let log = storeDir + "/server.log"
         // Everything the child needs is made before fork: after it, only system calls.
         let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -147,6 +156,7 @@ public final class NatsServer {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var cargs = [strdup(exe), strdup("--version"), nil]
         defer { for a in cargs { free(a) } }
         var child: pid_t = 0
@@ -182,7 +192,7 @@ public final class NatsServer {
 
     /// Removes a folder this class made, and everything in it.
     static func removeTree(_ path: String) {
-        guard path.hasPrefix("/tmp/ackscope-nats-") else { return }
+        guard path.split(separator: "/").last?.hasPrefix("ackscope-nats-") == true else { return }
         removeTreeUnchecked(path)
     }
 

@@ -48,6 +48,19 @@ public enum NatsWire {
 
         /// The next whole frame, or nil until more bytes arrive.
         public mutating func next() -> Frame? {
+            // Empty lines are skipped in a loop: a server sending many cannot deepen the stack.
+            while let read = readOne() {
+                if let frame = read.frame { return frame }
+            }
+            return nil
+        }
+
+        /// One line read: its frame, or none for an empty line.
+        private struct Read { var frame: Frame? }
+
+        /// Reads one line: nil when more bytes are needed (or it failed), a Read with no
+        /// frame for an empty line.
+        private mutating func readOne() -> Read? {
             guard failure == nil else { return nil }
             guard let eol = lineEnd(from: start) else {
                 if buffer.count - start > Self.maxLine { failure = "a protocol line longer than \(Self.maxLine) bytes" }
@@ -56,17 +69,17 @@ public enum NatsWire {
             let line = String(decoding: buffer[start..<eol], as: UTF8.self)
             let after = eol + 2
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard let verb = words.first?.uppercased() else { consume(to: after); return next() }
+            guard let verb = words.first?.uppercased() else { consume(to: after); return Read(frame: nil) }
             switch verb {
-            case "PING": consume(to: after); return .ping
-            case "PONG": consume(to: after); return .pong
-            case "+OK": consume(to: after); return .ok
+            case "PING": consume(to: after); return Read(frame: .ping)
+            case "PONG": consume(to: after); return Read(frame: .pong)
+            case "+OK": consume(to: after); return Read(frame: .ok)
             case "-ERR":
                 consume(to: after)
-                return .err(String(line.dropFirst(4)).trimmingSpaces)
+                return Read(frame: .err(String(line.dropFirst(4)).trimmingSpaces))
             case "INFO":
                 consume(to: after)
-                return .info(String(line.dropFirst(4)).trimmingSpaces)
+                return Read(frame: .info(String(line.dropFirst(4)).trimmingSpaces))
             case "MSG", "HMSG":
                 let headed = verb == "HMSG"
                 // MSG subject sid [reply] size; HMSG subject sid [reply] hdr_size total_size
@@ -84,7 +97,7 @@ public enum NatsWire {
                 let message = NatsMessage(subject: words[1], sid: sid, reply: hasReply ? words[3] : nil,
                                           headerText: headed ? String(decoding: headerBytes, as: UTF8.self) : nil, payload: payload)
                 consume(to: after + total + 2)
-                return .msg(message)
+                return Read(frame: .msg(message))
             default:
                 failure = "an unknown protocol line: \(line.prefix(80))"
                 return nil

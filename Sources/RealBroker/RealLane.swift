@@ -89,6 +89,8 @@ final class RealLane {
         var held: [Delivery] = []
         var busyUntil: Micros?
         var pull: (batch: Int, got: Int, sentAt: Micros)?
+        /// Numbers the pull requests: each has its own reply subject.
+        var pullSeq = 0
         var partitioned = false
         var oneWay = false
         var processed = 0
@@ -217,6 +219,7 @@ final class RealLane {
 
     /// Deletes this lane's stream (a server this run did not start keeps nothing of it).
     func deleteStream() {
+        if !control.isOpen { control.open() }
         request("$JS.API.STREAM.DELETE.\(stream)", "", tag: "delete")
     }
 
@@ -225,8 +228,8 @@ final class RealLane {
             guard let json = JSONValue.parse(m.payload), let seq = json["stream_seq"]?.int else { return }
             let id = idBySeq[UInt64(seq)]
             if let id {
-                guard !deadLettered.contains(id) else { return }
-                deadLettered.insert(id)
+                // Effected already: its fate is the effect (as the model's), whatever the server gave up on.
+                guard effects[id] == nil, deadLettered.insert(id).inserted else { return }
             } else {
                 deadLetteredUnknown += 1
             }
@@ -239,6 +242,14 @@ final class RealLane {
         let tag = parts[parts.count - 2]
         let json = JSONValue.parse(m.payload)
         let error = json?["error"]
+        if (tag == "stream" || tag == "consumer") && (m.status != nil || json == nil) {
+            setupError = m.status == 503
+                ? "nothing answers the JetStream API (status 503): is JetStream enabled (nats-server -js)?"
+                : "the JetStream API answered \(m.status.map { "status \($0)" } ?? "something that is not JSON")"
+            setupStep = 0
+            return
+        }
+        if tag == "info" && (m.status != nil || json == nil) { return }
         switch tag {
         case "stream":
             if let error {
@@ -272,6 +283,21 @@ final class RealLane {
     }
 
     // MARK: - The loop
+
+    /// The earliest time this lane must act without any I/O waking it: a publish due, a
+    /// processing time ending, a confirm timeout, the next CONSUMER.INFO, a pull given up.
+    func nextDeadline(producing: Bool) -> Micros {
+        var t = infoAsked + 200_000
+        for p in producers where p.up {
+            if producing && p.nextAt <= settings.durationMicros { t = min(t, p.nextAt) }
+            for item in p.outbox.values { t = min(t, item.sentAt + settings.confirmTimeoutMicros) }
+        }
+        for c in consumers where c.up {
+            if let until = c.busyUntil { t = min(t, until) } else if !c.held.isEmpty { return now }
+            if let pull = c.pull { t = min(t, pull.sentAt + 5_000_001) }
+        }
+        return t
+    }
 
     /// One turn: read what arrived, then act on time.
     func turn(producing: Bool) {
@@ -391,7 +417,8 @@ final class RealLane {
         let free = max(1, settings.prefetch) - consumers[c].held.count
         if consumers[c].pull == nil, free > 0, conn.ready, isSetUp {
             consumers[c].pull = (free, 0, now)
-            conn.publish("$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumerName)", reply: conn.inboxPrefix + ".pull",
+            consumers[c].pullSeq += 1
+            conn.publish("$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumerName)", reply: conn.inboxPrefix + ".pull.\(consumers[c].pullSeq)",
                          payload: Array("{\"batch\":\(free),\"expires\":1000000000}".utf8))
         }
     }
@@ -421,10 +448,14 @@ final class RealLane {
             emit(SimEvent(atMicros: now, kind: count > 1 ? .redelivered : .delivered, hop: .deliver, message: id, attempt: count,
                           node: .consumer(c), again: again))
             consumers[c].held.append(Delivery(id: id, key: key, ackSubject: reply, count: count))
-        } else if m.subject.hasSuffix(".pull"), m.status != nil {
-            // 408 request timeout, 404 no messages, 409 limits: this pull request is over.
-            consumers[c].pull = nil
+        } else if m.subject.split(separator: ".").dropLast().last == "pull", m.status != nil {
+            // 408 request timeout, 404 no messages, 409 limits: this pull request is over
+            // (an older one's end is not the current one's).
+            if let n = Int(m.subject.split(separator: ".").last ?? ""), n == consumers[c].pullSeq { consumers[c].pull = nil }
         } else if m.subject.split(separator: ".").dropLast().last == "a" {
+            // The server's answer to an ack sent as a request: empty once recorded; a
+            // status (503: no consumer to take it) is no ack.
+            guard m.status == nil, m.payload.isEmpty else { return }
             counters.acked += 1
             if let raw = UInt64(m.subject.split(separator: ".").last ?? "") {
                 emit(SimEvent(atMicros: now, kind: .acked, hop: .ack, message: MessageID(raw: raw), node: .consumer(c)))
@@ -436,13 +467,17 @@ final class RealLane {
     private func finish(_ d: Delivery, consumer c: Int) {
         switch consumers[c].trap {
         case .crashAfterAck?:
-            ack(d, consumer: c)
-            emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterAck, message: d.id, attempt: d.count, node: .consumer(c)))
+            // As the model: at-most-once acked it on delivery (ack policy none); the other
+            // modes ack after the effect, so neither happened. It dies with the consumer.
+            emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterAck, message: d.id, attempt: d.count, node: .consumer(c),
+                          again: !mode.acksAfterProcessing))
+            consumers[c].held.insert(d, at: 0)
             crashConsumer(c)
             return
         case .crashAfterEffect?:
             applyEffect(d, consumer: c)
-            emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: d.id, attempt: d.count, node: .consumer(c)))
+            emit(SimEvent(atMicros: now, kind: .trapFired, cause: .trapAfterEffect, message: d.id, attempt: d.count, node: .consumer(c),
+                          again: !mode.acksAfterProcessing))
             crashConsumer(c)
             return
         case nil:
@@ -472,6 +507,9 @@ final class RealLane {
         let before = effects[id, default: 0]
         effects[id] = before + 1
         if before == 0 {
+            // A message counted dead-lettered or lost that is effected after all: its fate is the effect.
+            if deadLettered.remove(id) != nil { counters.deadLettered -= 1 }
+            if knownLost.remove(id) != nil { counters.lost -= 1 }
             lastEffectMicros = now
             if let born = bornAt[id] { latency.record(max(0, now - born)) }
         } else {
@@ -576,13 +614,17 @@ final class RealLane {
     }
 
     /// The server process was killed: every connection of this lane drops.
-    func brokerCrashed() {
+    /// `killed`: the process was killed (a private server); otherwise only the
+    /// connections dropped, and the server kept its streams.
+    func brokerCrashed(killed: Bool) {
         brokerUp = false
         for conn in connections { conn.close() }
         for c in consumers.indices { consumers[c].pull = nil }
         setupStep = 0
         setUpGeneration = -1
-        if !settings.durable { transientBrokerCrashed = true }
+        // Not known until the server answers again.
+        infoAt = -1
+        if killed && !settings.durable { transientBrokerCrashed = true }
     }
 
     // MARK: - The drain and the end
@@ -620,7 +662,8 @@ final class RealLane {
         c.ready = numPending
         c.unacked = mode.acksAfterProcessing ? numAckPending : 0
         o.counters = c
-        o.unobservable = Self.unobservable
+        // While the server is down, or before it answered since, ready and unacked are unknown.
+        o.unobservable = Self.unobservable + (brokerUp && infoAt >= 0 ? [] : ["ready", "unacked"])
         o.produced = produced
         o.effected = effects.count
         // Once settled, what the clients and the server still see (0 after a drain);

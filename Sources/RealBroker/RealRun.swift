@@ -90,6 +90,10 @@ public final class RealRun {
         // Set up before time starts: 10 s for every stream and consumer to exist.
         let deadline = Self.monotonicNanos() + 10_000_000_000
         while !lanes.allSatisfy(\.isSetUp) {
+            if Self.monotonicNanos() > deadline - 7_000_000_000 && !lanes.contains(where: { $0.control.ready }) {
+                close()
+                throw RealBrokerError("127.0.0.1:\(port) answers but does not speak NATS (no reply to CONNECT and PING in 3 s)")
+            }
             NatsPoll.poll(connections, timeoutMillis: 20)
             for lane in lanes { lane.turn(producing: false) }
             if let failed = lanes.compactMap(\.setupError).first {
@@ -130,7 +134,13 @@ public final class RealRun {
     public func pump(millis: Int) {
         let until = wallMicros + Micros(millis) * 1_000
         repeat {
-            NatsPoll.poll(connections, timeoutMillis: 5)
+            // Sleep in poll until a connection has something or a lane must act.
+            let producing = !draining && now <= settings.durationMicros
+            var due = lanes.reduce(until) { min($0, $1.nextDeadline(producing: producing)) }
+            if !draining, let next = schedule.nextScheduled?.at { due = min(due, next) }
+            if connections.contains(where: { !$0.isOpen }) { due = min(due, reconnectAt) }
+            let wait = max(0, due - wallMicros)
+            NatsPoll.poll(connections, timeoutMillis: Int32(min(50, (wait + 999) / 1_000)))
             tick()
         } while wallMicros < until
     }
@@ -184,7 +194,9 @@ public final class RealRun {
         case .privateServer: server?.kill()
         case .running: break  // not ours to kill: its connections drop instead
         }
-        for lane in lanes { lane.brokerCrashed() }
+        let killed: Bool
+        if case .privateServer = target { killed = true } else { killed = false }
+        for lane in lanes { lane.brokerCrashed(killed: killed) }
     }
 
     private func restartBroker() {
@@ -235,7 +247,8 @@ public final class RealRun {
         let deadline = now + limitMicros
         var drainedAt: [Micros?] = Array(repeating: nil, count: lanes.count)
         var quietSince: [Micros?] = Array(repeating: nil, count: lanes.count)
-        while drainedAt.contains(where: { $0 == nil }) && now < deadline && !shouldStop() {
+        while drainedAt.contains(where: { $0 == nil }) && now < deadline && !shouldStop() && restartFailure == nil
+                && lanes.allSatisfy({ $0.setupError == nil }) {
             pump(millis: 20)
             for (i, lane) in lanes.enumerated() where drainedAt[i] == nil {
                 // Quiet, and still quiet on a later answer of the server's.
@@ -258,8 +271,9 @@ public final class RealRun {
     public func close() {
         if closed { return }
         closed = true
-        if case .running = target, brokerUp {
-            for lane in lanes where lane.control.isOpen { lane.deleteStream() }
+        if case .running = target {
+            // Even after a 'broker crash' (its connections dropped): reconnect to delete.
+            for lane in lanes { lane.deleteStream() }
             let until = Self.monotonicNanos() + 1_000_000_000
             while Self.monotonicNanos() < until && lanes.contains(where: { $0.control.isOpen && $0.control.unsentBytes > 0 }) {
                 NatsPoll.poll(connections, timeoutMillis: 20)

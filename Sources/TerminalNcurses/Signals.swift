@@ -26,9 +26,16 @@ public enum Signals {
         for sig in handled { _ = ack_install_signal_handler_headless(sig) }
     }
 
+    /// A headless run with a child server to stop (`--broker nats`): a closed stdout
+    /// (`| head`) becomes a flag too, so the run stops the server and removes its store
+    /// before ending as SIGPIPE would have ended it.
+    public static func installPipeForHeadless() {
+        _ = ack_install_signal_handler_headless(SIGPIPE)
+    }
+
     /// Puts the default dispositions back.
     public static func restoreDefaults() {
-        for sig in handled { _ = ack_default_signal_handler(sig) }
+        for sig in handled + [SIGPIPE] { _ = ack_default_signal_handler(sig) }
     }
 
     /// The last signal received and not yet cleared, if any.

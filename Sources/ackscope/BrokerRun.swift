@@ -7,7 +7,7 @@ import TerminalNcurses
 
 /// `--broker sim|nats|nats://127.0.0.1:PORT`: where the lanes run.
 struct BrokerOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Where the lanes run: sim (the embedded model, the default); nats (a private nats-server from PATH, loopback only, started and stopped by this run); nats://127.0.0.1:PORT (a running server with JetStream: only this run's streams are touched).",
+    @Option(help: ArgumentHelp("Where the lanes run: sim (the embedded model, the default); nats (a private nats-server from PATH or /usr/sbin, loopback only, started and stopped by this run); nats://127.0.0.1:PORT (a running server with JetStream: only this run's streams are touched).",
                                valueName: "sim|nats|nats://127.0.0.1:PORT"))
     var broker: String = "sim"
 

@@ -44,6 +44,7 @@ struct CompareBrokerCommand: ParsableCommand {
             loaded.append((experiment, title ?? name))
         }
         Signals.installForHeadless()
+        Signals.installPipeForHeadless()
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
         let progress = ProgressLine(streamsToStdout: json == "-")
         for (k, (experiment, title)) in loaded.enumerated() {

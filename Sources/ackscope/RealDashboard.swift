@@ -22,14 +22,29 @@ enum RealDashboard {
         try RealBrokerRun.check(settings, unlimitedAllowed: true)
         try checkOutputPaths([("--json", json)])
         let jsonFile = try json.map { path throws(CommandError) in try OutputFile(path) }
+        // The handlers first: a Ctrl-C while the server starts still stops it and removes its store.
+        Signals.install()
         let real: RealRun
         do {
             real = try RealRun(settings: settings, script: script?.actions ?? [], target: target, recording: .everything)
         } catch {
+            Signals.restoreDefaults()
             jsonFile?.abandon()
             throw CommandError("--broker: " + error.description)
         }
-        let (term, themes, warnings) = try DashboardCommand.openTerminal(theme: theme, noColor: noColor)
+        if let sig = Signals.pending() {
+            real.close()
+            jsonFile?.abandon()
+            Signals.reraise(sig)
+        }
+        let term: Terminal, themes: [LoadedTheme], warnings: Int
+        do {
+            (term, themes, warnings) = try DashboardCommand.openTerminal(theme: theme, noColor: noColor)
+        } catch {
+            real.close()
+            jsonFile?.abandon()
+            throw error
+        }
         var app = RealApp(settings: settings, broker: real.brokerWords, script: script, unicode: term.unicode,
                           themeNames: themes.map { TerminalText.safe($0.source.name, limit: .max) })
         if warnings > 0 { app.setStatus("Theme warnings: \(warnings); see stderr after quitting.") }

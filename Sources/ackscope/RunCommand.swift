@@ -60,6 +60,7 @@ struct RunCommand: ParsableCommand {
         try checkMemory(experiment.settings)
         // From here a signal ends the run with the files written as far as it went.
         Signals.installForHeadless()
+        if broker != nil { Signals.installPipeForHeadless() }
         // Open every output first: a bad path fails before the run.
         let csvFile = try csv.map { path throws(CommandError) in try OutputFile(path) }
         let eventsFile = try events.map { path throws(CommandError) in try OutputFile(path) }
@@ -116,6 +117,7 @@ struct RunCommand: ParsableCommand {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"
         case SIGHUP: "SIGHUP"
+        case SIGPIPE: "SIGPIPE"
         default: "signal \(sig)"
         }
     }

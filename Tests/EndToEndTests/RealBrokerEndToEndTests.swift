@@ -77,6 +77,20 @@ struct RealBrokerEndToEndTests {
         #expect(kill(server, 0) == -1, "the server was stopped")
     }
 
+    /// `| head` closes stdout mid-run: the run still stops its server and removes its store.
+    @Test func aClosedPipeLeavesNothingBehind() throws {
+        let bin = try #require(ackscopeBinary())
+        let dir = NSTemporaryDirectory() + "ackscope-pipe-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (status, out, _) = sh(["/bin/bash", "-c", "TMPDIR=\(dir) '\(bin)' run --broker nats --duration 3s --events - | head -1; echo \"${PIPESTATUS[0]}\""])
+        #expect(status == 0)
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 2 && lines.first?.hasPrefix("{") == true, "\(out)")
+        #expect(lines.last == "141", "ended as SIGPIPE would have ended it: \(out)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir)) == [], "no store left in \(dir)")
+    }
+
     @Test func badBrokerInputIsOneLineAndExitTwo() throws {
         let bin = try #require(ackscopeBinary())
         for args in [["run", "--broker", "kafka"], ["run", "--broker", "nats://10.0.0.1:4222"],

@@ -168,6 +168,52 @@ struct RealServerTests {
         }
     }
 
+    /// The two traps as the model has them: crash after the effect (before the ack) makes
+    /// a duplicate at-least-once; crash "after the ack" loses only at-most-once, which
+    /// acked on delivery; the other modes ack after the effect, so it comes back.
+    @Test func theWindowOfDoubtTraps() throws {
+        var s = Self.settings([.atMostOnce, .atLeastOnce, .effectivelyOnce], seconds: 5)
+        s.processingMicrosMean = 50_000
+        let (lanes, drained, real) = try Self.run(s, [TimedAction(at: 1_000_000, .crashAfterAck(.consumer(0))),
+                                                    TimedAction(at: 2_000_000, .restart(.consumer(0))),
+                                                    TimedAction(at: 2_500_000, .crashAfterEffect(.consumer(1))),
+                                                    TimedAction(at: 3_500_000, .restart(.consumer(1)))])
+        real.close()
+        #expect(drained.allSatisfy { $0 != nil })
+        let amo = lanes[0], alo = lanes[1], eo = lanes[2]
+        #expect(amo.counters.lost >= 1, "\(amo.counters)")
+        #expect(alo.counters.lost == 0 && alo.counters.duplicateEffects >= 1, "\(alo.counters)")
+        #expect(eo.counters.lost == 0 && eo.counters.duplicateEffects == 0 && eo.counters.duplicatesSuppressed >= 1, "\(eo.counters)")
+        for lane in lanes { #expect(Self.passes(lane), "\(lane.mode): \(lane.promiseChecks(drained: true)) \(lane.counters)") }
+    }
+
+    /// A message the server gave up on after max deliveries, but whose effect was applied
+    /// (its acks were the ones lost), is effected, not dead-lettered: conservation holds.
+    @Test func deadLettersAreMessagesNeverEffected() throws {
+        var s = Self.settings([.atLeastOnce, .effectivelyOnce], seconds: 4)
+        s.lossPerMillion = 300_000
+        s.maxDeliveries = 2
+        let (lanes, drained, real) = try Self.run(s, [])
+        real.close()
+        #expect(drained.allSatisfy { $0 != nil })
+        for lane in lanes {
+            #expect(lane.counters.deadLettered > 0, "\(lane.counters)")
+            #expect(lane.promiseChecks(drained: true).first { $0.name == "conservation" }?.status == .pass,
+                    "\(lane.mode): \(lane.promiseChecks(drained: true))")
+        }
+    }
+
+    @Test func aServerWithoutJetStreamIsOneClearError() throws {
+        let server = try NatsServer(jetStream: false)
+        defer { server.stop() }
+        #expect(throws: RealBrokerError.self) { _ = try RealRun(settings: Self.settings([.atLeastOnce]), target: .running(port: server.port)) }
+        do {
+            _ = try RealRun(settings: Self.settings([.atLeastOnce]), target: .running(port: server.port))
+        } catch {
+            #expect(error.description.contains("nats-server -js"), "\(error)")
+        }
+    }
+
     @Test func onARunningServerOnlyItsOwnStreamsAreTouched() throws {
         let server = try NatsServer()
         defer { server.stop() }
