@@ -191,15 +191,10 @@ public struct App: Sendable {
     /// at the current virtual time, and the simulation records it with that time.
     @discardableResult
     public mutating func press(_ key: Key) -> Command? {
-        if showHelp || showInfo {
-            switch key {
-            case .character("q"): return .quit
-            case .resize, .redraw: break
-            default:
-                showHelp = false
-                showInfo = false
-            }
-            return nil
+        switch Overlay.key(key, help: &showHelp, info: &showInfo) {
+        case .quit: return .quit
+        case .taken: return nil
+        case .notOpen: break
         }
         if typedID != nil {
             typeID(key)

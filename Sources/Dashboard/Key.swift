@@ -7,3 +7,21 @@ public enum Key: Equatable, Sendable {
     /// Ctrl-L: redraw everything.
     case redraw
 }
+
+/// The help and info overlays: while one is open, q quits, a resize or redraw keeps it,
+/// and any other key closes it (and does nothing else).
+enum Overlay {
+    enum Result { case notOpen, quit, taken }
+
+    static func key(_ key: Key, help: inout Bool, info: inout Bool) -> Result {
+        guard help || info else { return .notOpen }
+        switch key {
+        case .character("q"): return .quit
+        case .resize, .redraw: break
+        default:
+            help = false
+            info = false
+        }
+        return .taken
+    }
+}

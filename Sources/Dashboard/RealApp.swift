@@ -188,15 +188,10 @@ public struct RealApp: Sendable {
     /// Applies one key to the dashboard's own state, and says what the loop must do.
     @discardableResult
     public mutating func press(_ key: Key) -> Command? {
-        if showHelp || showInfo {
-            switch key {
-            case .character("q"): return .quit
-            case .resize, .redraw: break
-            default:
-                showHelp = false
-                showInfo = false
-            }
-            return nil
+        switch Overlay.key(key, help: &showHelp, info: &showInfo) {
+        case .quit: return .quit
+        case .taken: return nil
+        case .notOpen: break
         }
         switch key {
         case .character("q"): return .quit
