@@ -88,7 +88,7 @@ struct Narration {
     private func dropWords(_ e: SimEvent) -> String {
         switch e.cause {
         case .partition: "\(e.node?.short ?? "?") partitioned"
-        case .proxy: "dropped by the fault proxy"
+        case .proxy: "by the fault proxy"
         default: "lost on the wire"
         }
     }

@@ -147,7 +147,11 @@ extension RealApp {
             guard medium else { continue }
             func detail(short: Bool) -> [(String, String)] {
                 switch node {
-                case .broker: [("unacked", number(st.unacked, short)), ("ready", number(st.held, short))]
+                case .broker:
+                    // Unknown while the server is down and until it answers again: n/a, as in the lanes panel.
+                    lanes.indices.contains(referenceLaneIndex) && !lanes[referenceLaneIndex].isObservable("ready")
+                        ? [("unacked", "n/a"), ("ready", "n/a")]
+                        : [("unacked", number(st.unacked, short)), ("ready", number(st.held, short))]
                 case .producer: [("sent", number(st.processed, short)), ("unconfirmed", number(st.unacked, short))]
                 case .consumer: [("held", number(st.held, short)), ("done", number(st.processed, short))]
                 }
