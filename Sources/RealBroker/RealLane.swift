@@ -37,7 +37,6 @@ final class RealLane {
     /// Messages whose last copy a client saw go: an at-most-once consumer crashed holding it.
     private var knownLost: Set<MessageID> = []
     private var deadLettered: Set<MessageID> = []
-    private var deadLetteredUnknown = 0
     /// Stream sequence → message, from publish acks and deliveries (advisories name a sequence).
     private var idBySeq: [UInt64: MessageID] = [:]
     private var bornAt: [MessageID: Micros] = [:]
@@ -227,12 +226,9 @@ final class RealLane {
         if m.subject.hasPrefix("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.") {
             guard let json = JSONValue.parse(m.payload), let seq = json["stream_seq"]?.int else { return }
             let id = idBySeq[UInt64(seq)]
-            if let id {
-                // Effected already: its fate is the effect (as the model's), whatever the server gave up on.
-                guard effects[id] == nil, deadLettered.insert(id).inserted else { return }
-            } else {
-                deadLetteredUnknown += 1
-            }
+            // Effected already: its fate is the effect (as the model's), whatever the server
+            // gave up on. (A sequence no client saw stored or delivered is counted as it comes.)
+            if let id { guard effects[id] == nil, deadLettered.insert(id).inserted else { return } }
             counters.deadLettered += 1
             emit(SimEvent(atMicros: now, kind: .deadLettered, message: id, attempt: Int32(json["deliveries"]?.int ?? 0)))
             return
@@ -287,7 +283,7 @@ final class RealLane {
     /// The earliest time this lane must act without any I/O waking it: a publish due, a
     /// processing time ending, a confirm timeout, the next CONSUMER.INFO, a pull given up.
     func nextDeadline(producing: Bool) -> Micros {
-        var t = infoAsked + 200_000
+        var t = isSetUp ? infoAsked + 200_000 : Micros.max
         for p in producers where p.up {
             if producing && p.nextAt <= settings.durationMicros { t = min(t, p.nextAt) }
             for item in p.outbox.values { t = min(t, item.sentAt + settings.confirmTimeoutMicros) }

@@ -45,7 +45,6 @@ public final class RealRun {
     let lanes: [RealLane]
     private var schedule: Timeline
     private var appliedSeen = 0
-    private let startNanos: Int64
     public private(set) var now: Micros = 0
     public private(set) var brokerUp = true
     /// When the broker was crashed by an action (nil: it runs).
@@ -85,7 +84,6 @@ public final class RealRun {
         lanes = settings.modes.enumerated().map { i, mode in
             RealLane(index: i, mode: mode, settings: settings, runID: runID, port: lanePort, recording: recording)
         }
-        startNanos = Self.monotonicNanos()
         for lane in lanes { lane.reconnect() }
         // Set up before time starts: 10 s for every stream and consumer to exist.
         let deadline = Self.monotonicNanos() + 10_000_000_000
@@ -102,7 +100,8 @@ public final class RealRun {
             }
             if Self.monotonicNanos() > deadline {
                 close()
-                throw RealBrokerError("the server at 127.0.0.1:\(port) did not set up JetStream streams within 10 s (is JetStream enabled, -js?)")
+                let why = lanes.compactMap(\.control.lastError).first.map { " (\($0))" } ?? ""
+                throw RealBrokerError("the server at 127.0.0.1:\(port) did not set up JetStream streams within 10 s\(why)")
             }
         }
         startClock()
@@ -138,7 +137,7 @@ public final class RealRun {
             let producing = !draining && now <= settings.durationMicros
             var due = lanes.reduce(until) { min($0, $1.nextDeadline(producing: producing)) }
             if !draining, let next = schedule.nextScheduled?.at { due = min(due, next) }
-            if connections.contains(where: { !$0.isOpen }) { due = min(due, reconnectAt) }
+            if brokerUp && connections.contains(where: { !$0.isOpen }) { due = min(due, reconnectAt) }
             let wait = max(0, due - wallMicros)
             NatsPoll.poll(connections, timeoutMillis: Int32(min(50, (wait + 999) / 1_000)))
             tick()
