@@ -190,73 +190,57 @@ final class RealLane {
 
     // MARK: - Setup: the stream and the durable pull consumer
 
-    private func request(_ subject: String, _ body: String, tag: String) {
+    private func request(_ r: JetStream.Request, tag: String) {
         requestSeq += 1
-        control.publish(subject, reply: control.inboxPrefix + "." + tag + "." + String(requestSeq), payload: Array(body.utf8))
+        control.publish(r.subject, reply: control.inboxPrefix + "." + tag + "." + String(requestSeq), payload: Array(r.body.utf8))
     }
 
     private func startSetup() {
         setupStep = 1
-        let storage = settings.durable ? "file" : "memory"
-        let window = settings.dedupWindowMicros > 0 ? settings.dedupWindowMicros : 120_000_000
-        request("$JS.API.STREAM.CREATE.\(stream)",
-                "{\"name\":\"\(stream)\",\"subjects\":[\"\(subject)\"],\"storage\":\"\(storage)\",\"duplicate_window\":\(window * 1_000)}",
+        request(JetStream.createStream(stream, subject: subject, file: settings.durable,
+                                       dedupWindowMicros: settings.dedupWindowMicros > 0 ? settings.dedupWindowMicros : 120_000_000),
                 tag: "stream")
-        control.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.\(stream).\(consumerName)")
+        control.subscribe(JetStream.maxDeliveriesAdvisory(stream, consumerName))
     }
 
     private func createConsumer() {
         setupStep = 2
-        let ackPolicy = mode.acksAfterProcessing ? "explicit" : "none"
-        let maxDeliver = settings.maxDeliveries > 0 ? settings.maxDeliveries : -1
-        let maxAckPending = max(1, settings.prefetch) * max(1, settings.consumers)
-        request("$JS.API.CONSUMER.DURABLE.CREATE.\(stream).\(consumerName)",
-                "{\"stream_name\":\"\(stream)\",\"config\":{\"durable_name\":\"\(consumerName)\",\"ack_policy\":\"\(ackPolicy)\","
-                    + "\"ack_wait\":\(settings.ackTimeoutMicros * 1_000),\"max_ack_pending\":\(maxAckPending),\"max_deliver\":\(maxDeliver)}}",
+        request(JetStream.createConsumer(stream, consumerName, explicitAcks: mode.acksAfterProcessing, ackWaitMicros: settings.ackTimeoutMicros,
+                                         maxAckPending: max(1, settings.prefetch) * max(1, settings.consumers), maxDeliver: settings.maxDeliveries),
                 tag: "consumer")
     }
 
     /// Deletes this lane's stream (a server this run did not start keeps nothing of it).
     func deleteStream() {
         if !control.isOpen { control.open() }
-        request("$JS.API.STREAM.DELETE.\(stream)", "", tag: "delete")
+        request(JetStream.deleteStream(stream), tag: "delete")
     }
 
     private func handleControl(_ m: NatsMessage) {
-        if m.subject.hasPrefix("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.") {
-            guard let json = JSONValue.parse(m.payload), let seq = json["stream_seq"]?.int else { return }
-            let id = idBySeq[UInt64(seq)]
+        if m.subject == JetStream.maxDeliveriesAdvisory(stream, consumerName) {
+            guard let advisory = JetStream.MaxDeliveries(m) else { return }
+            let id = idBySeq[advisory.streamSeq]
             // Effected already: its fate is the effect (as the model's), whatever the server
             // gave up on. (A sequence no client saw stored or delivered is counted as it comes.)
             if let id { guard effects[id] == nil, deadLettered.insert(id).inserted else { return } }
             counters.deadLettered += 1
-            emit(SimEvent(atMicros: now, kind: .deadLettered, message: id, attempt: Int32(json["deliveries"]?.int ?? 0)))
+            emit(SimEvent(atMicros: now, kind: .deadLettered, message: id, attempt: Int32(clamping: advisory.deliveries)))
             return
         }
         let parts = m.subject.split(separator: ".")
         guard parts.count >= 5, m.subject.hasPrefix(control.inboxPrefix + ".") else { return }
-        let tag = parts[parts.count - 2]
-        let json = JSONValue.parse(m.payload)
-        let error = json?["error"]
-        if (tag == "stream" || tag == "consumer") && (m.status != nil || json == nil) {
-            setupError = m.status == 503
-                ? "nothing answers the JetStream API (status 503): is JetStream enabled (nats-server -js)?"
-                : "the JetStream API answered \(m.status.map { "status \($0)" } ?? "something that is not JSON")"
-            setupStep = 0
-            return
-        }
-        if tag == "info" && (m.status != nil || json == nil) { return }
-        switch tag {
+        let answer = JetStream.Answer(m)
+        switch parts[parts.count - 2] {
         case "stream":
-            if let error {
-                setupError = "creating stream \(stream): " + (error["description"]?.string ?? "error")
+            if let failure = answer.failure {
+                setupError = "creating stream \(stream): " + failure
                 setupStep = 0
             } else {
                 createConsumer()
             }
         case "consumer":
-            if let error {
-                setupError = "creating consumer \(consumerName) on \(stream): " + (error["description"]?.string ?? "error")
+            if let failure = answer.failure {
+                setupError = "creating consumer \(consumerName) on \(stream): " + failure
                 setupStep = 0
             } else {
                 setupStep = 3
@@ -264,13 +248,13 @@ final class RealLane {
                 setupError = nil
             }
         case "info":
-            if let error {
+            if answer.notFound {
                 // A memory stream is gone after a broker crash: set it up again.
-                let code = error["err_code"]?.int ?? 0
-                if code == 10014 || code == 10059 { setUpGeneration = -1; setupStep = 0 }
-            } else if let json {
-                numPending = json["num_pending"]?.int ?? numPending
-                numAckPending = json["num_ack_pending"]?.int ?? numAckPending
+                setUpGeneration = -1
+                setupStep = 0
+            } else if let info = JetStream.ConsumerInfo(answer) {
+                numPending = info.numPending
+                numAckPending = info.numAckPending
                 infoAt = now
             }
         default:
@@ -302,7 +286,7 @@ final class RealLane {
         for m in take(control) { handleControl(m) }
         if isSetUp && now - infoAsked >= 200_000 {
             infoAsked = now
-            request("$JS.API.CONSUMER.INFO.\(stream).\(consumerName)", "", tag: "info")
+            request(JetStream.consumerInfo(stream, consumerName), tag: "info")
         }
         for p in producers.indices { producerTurn(p, producing: producing) }
         for c in consumers.indices { consumerTurn(c) }
@@ -376,12 +360,12 @@ final class RealLane {
               let attempt = Int32(parts[parts.count - 1]) else { return }
         let id = MessageID(raw: raw)
         // No responders (503) or an API error: not stored; the confirm timeout retries it.
-        guard m.status == nil, let json = JSONValue.parse(m.payload), json["error"] == nil, let seq = json["seq"]?.int else { return }
-        if json["duplicate"]?.bool != true { idBySeq[UInt64(seq)] = id }
+        guard let ack = JetStream.PubAck(m) else { return }
+        if !ack.duplicate { idBySeq[ack.seq] = id }
         if proxyDrops(id, hop: .confirm, attempt: attempt, node: .producer(p)) { return }
         counters.confirmed += 1
         emit(SimEvent(atMicros: now, kind: .confirmed, hop: .confirm, message: id, attempt: attempt, node: .producer(p)))
-        if json["duplicate"]?.bool == true {
+        if ack.duplicate {
             counters.duplicatesSuppressed += 1
             emit(SimEvent(atMicros: now, kind: .suppressed, hop: .publish, cause: .dedupWindow, message: id, attempt: attempt, node: .producer(p)))
         }
@@ -414,8 +398,8 @@ final class RealLane {
         if consumers[c].pull == nil, free > 0, conn.ready, isSetUp {
             consumers[c].pull = (free, 0, now)
             consumers[c].pullSeq += 1
-            conn.publish("$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumerName)", reply: conn.inboxPrefix + ".pull.\(consumers[c].pullSeq)",
-                         payload: Array("{\"batch\":\(free),\"expires\":1000000000}".utf8))
+            let pull = JetStream.pull(stream, consumerName, batch: free, expiresMicros: 1_000_000)
+            conn.publish(pull.subject, reply: conn.inboxPrefix + ".pull.\(consumers[c].pullSeq)", payload: Array(pull.body.utf8))
         }
     }
 
@@ -444,14 +428,12 @@ final class RealLane {
             emit(SimEvent(atMicros: now, kind: count > 1 ? .redelivered : .delivered, hop: .deliver, message: id, attempt: count,
                           node: .consumer(c), again: again))
             consumers[c].held.append(Delivery(id: id, key: key, ackSubject: reply, count: count))
-        } else if m.subject.split(separator: ".").dropLast().last == "pull", m.status != nil {
+        } else if m.subject.split(separator: ".").dropLast().last == "pull", JetStream.pullEnded(m) {
             // 408 request timeout, 404 no messages, 409 limits: this pull request is over
             // (an older one's end is not the current one's).
             if let n = Int(m.subject.split(separator: ".").last ?? ""), n == consumers[c].pullSeq { consumers[c].pull = nil }
         } else if m.subject.split(separator: ".").dropLast().last == "a" {
-            // The server's answer to an ack sent as a request: empty once recorded; a
-            // status (503: no consumer to take it) is no ack.
-            guard m.status == nil, m.payload.isEmpty else { return }
+            guard JetStream.ackRecorded(m) else { return }
             counters.acked += 1
             if let raw = UInt64(m.subject.split(separator: ".").last ?? "") {
                 emit(SimEvent(atMicros: now, kind: .acked, hop: .ack, message: MessageID(raw: raw), node: .consumer(c)))

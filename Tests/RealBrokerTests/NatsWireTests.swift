@@ -123,3 +123,44 @@ import Testing
         for bad in ["p0-1", "q1-1", "p1-", "p-1", "p1-x", ""] { #expect(MessageIDText.read(bad) == nil, "\(bad)") }
     }
 }
+
+/// The JetStream API layer: the requests it builds and how it reads the answers.
+@Suite struct JetStreamTests {
+    static func message(_ payload: String, subject: String = "_INBOX.x.1", header: String? = nil, reply: String? = nil) -> NatsMessage {
+        NatsMessage(subject: subject, sid: 1, reply: reply, headerText: header, payload: Array(payload.utf8))
+    }
+
+    @Test func requests() {
+        let stream = JetStream.createStream("S", subject: "s.m", file: false, dedupWindowMicros: 2_000_000)
+        #expect(stream.subject == "$JS.API.STREAM.CREATE.S")
+        #expect(stream.body == "{\"name\":\"S\",\"subjects\":[\"s.m\"],\"storage\":\"memory\",\"duplicate_window\":2000000000}")
+        let consumer = JetStream.createConsumer("S", "C", explicitAcks: true, ackWaitMicros: 1_000_000, maxAckPending: 32, maxDeliver: 0)
+        #expect(consumer.subject == "$JS.API.CONSUMER.DURABLE.CREATE.S.C")
+        #expect(consumer.body == "{\"stream_name\":\"S\",\"config\":{\"durable_name\":\"C\",\"ack_policy\":\"explicit\",\"ack_wait\":1000000000,\"max_ack_pending\":32,\"max_deliver\":-1}}")
+        #expect(JetStream.createConsumer("S", "C", explicitAcks: false, ackWaitMicros: 1, maxAckPending: 1, maxDeliver: 3).body.contains("\"ack_policy\":\"none\""))
+        #expect(JetStream.pull("S", "C", batch: 8, expiresMicros: 1_000_000) == .init(subject: "$JS.API.CONSUMER.MSG.NEXT.S.C", body: "{\"batch\":8,\"expires\":1000000000}"))
+        #expect(JetStream.consumerInfo("S", "C") == .init(subject: "$JS.API.CONSUMER.INFO.S.C", body: ""))
+        #expect(JetStream.deleteStream("S").subject == "$JS.API.STREAM.DELETE.S")
+        #expect(JetStream.maxDeliveriesAdvisory("S", "C") == "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.S.C")
+    }
+
+    @Test func answers() {
+        #expect(JetStream.Answer(Self.message("{\"config\":{}}")) == .ok(.object([("config", .object([]))])))
+        let missing = JetStream.Answer(Self.message("{\"error\":{\"code\":404,\"err_code\":10014,\"description\":\"consumer not found\"}}"))
+        #expect(missing == .error(code: 10014, description: "consumer not found") && missing.notFound && missing.failure == "consumer not found")
+        let noJetStream = JetStream.Answer(Self.message("", header: "NATS/1.0 503\r\n\r\n"))
+        #expect(noJetStream == .status(503) && noJetStream.failure?.contains("nats-server -js") == true)
+        #expect(JetStream.Answer(Self.message("<html>")) == .notJSON)
+        #expect(JetStream.PubAck(Self.message("{\"stream\":\"S\", \"seq\":7}")) == .init(Self.message("{\"stream\":\"S\",\"seq\":7,\"duplicate\":false}")))
+        #expect(JetStream.PubAck(Self.message("{\"stream\":\"S\",\"seq\":7,\"duplicate\":true}"))?.duplicate == true)
+        #expect(JetStream.PubAck(Self.message("{\"error\":{\"code\":503}}")) == nil)
+        #expect(JetStream.PubAck(Self.message("", header: "NATS/1.0 503\r\n\r\n")) == nil)
+        let info = JetStream.ConsumerInfo(JetStream.Answer(Self.message("{\"num_pending\":3,\"num_ack_pending\":2,\"num_redelivered\":1}")))
+        #expect(info == .init(JetStream.Answer(Self.message("{\"num_ack_pending\":2,\"num_pending\":3}"))) && info?.numPending == 3)
+        #expect(JetStream.MaxDeliveries(Self.message("{\"stream_seq\":42,\"deliveries\":3}")) == .init(Self.message("{\"deliveries\":3,\"stream_seq\":42}")))
+        #expect(JetStream.MaxDeliveries(Self.message("{}")) == nil)
+        #expect(JetStream.ackRecorded(Self.message("")) && !JetStream.ackRecorded(Self.message("", header: "NATS/1.0 503\r\n\r\n")))
+        #expect(JetStream.pullEnded(Self.message("", header: "NATS/1.0 408 Request Timeout\r\n\r\n")))
+        #expect(!JetStream.pullEnded(Self.message("p1-1 0", reply: "$JS.ACK.S.C.1.1.1.1.0")))
+    }
+}
