@@ -660,9 +660,8 @@ public struct App: Sendable {
         copy.showHelp = false
         copy.showInfo = false
         let screen = copy.render(width: max(width, Self.minWidth), height: max(height, Self.minHeight)).plainText()
-        return "ackscope snapshot: seed \(settings.seed), virtual time \(Format.seconds(sim.now))"
-            + (script.map { ", scenario \"\($0.title)\"" } ?? "") + "\n\n" + screen
-            + (screen.hasSuffix("\n") ? "" : "\n") + "\n" + sessionSummary().json()
+        return Pieces.snapshot("seed \(settings.seed), virtual time \(Format.seconds(sim.now))", script: script, screen: screen)
+            + sessionSummary().json()
     }
 
     private mutating func sample() {

@@ -365,6 +365,12 @@ struct LaneColumn {
 /// Drawing pieces both dashboards share (the simulated `App` and the real-broker
 /// `RealApp`), taking plain data rather than either app's state, so the two look alike.
 enum Pieces {
+    /// A snapshot file's text before its JSON: a line saying what and when, the screen, a blank line.
+    static func snapshot(_ what: String, script: App.Script?, screen: String) -> String {
+        "ackscope snapshot: " + what + (script.map { ", scenario \"\($0.title)\"" } ?? "") + "\n\n" + screen
+            + (screen.hasSuffix("\n") ? "" : "\n") + "\n"
+    }
+
     static func drawTooSmall(_ buf: inout ScreenBuffer, minWidth: Int, minHeight: Int) {
         let line = "Terminal too small: \(buf.width)x\(buf.height), needs \(minWidth)x\(minHeight)"
         let y = max(0, buf.height / 2 - 1)

@@ -320,8 +320,6 @@ public struct RealApp: Sendable {
         copy.showHelp = false
         copy.showInfo = false
         let screen = copy.render(width: max(width, App.minWidth), height: max(height, App.minHeight)).plainText()
-        return "ackscope snapshot: NATS JetStream (real), \(broker), wall time \(Format.seconds(now))"
-            + (script.map { ", scenario \"\($0.title)\"" } ?? "") + "\n\n" + screen
-            + (screen.hasSuffix("\n") ? "" : "\n") + "\n"
+        return Pieces.snapshot("NATS JetStream (real), \(broker), wall time \(Format.seconds(now))", script: script, screen: screen)
     }
 }
