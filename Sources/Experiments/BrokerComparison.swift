@@ -19,15 +19,19 @@ public struct BrokerComparison: Sendable {
         var out = "scenario: \(title) · seed \(sim.settings.seed) · \(sim.settings.productionText)"
         out += sim.settings.drain ? " + drain\n" : "\n"
         for note in real.notes { out += "note (\(real.broker ?? "real")): " + note + "\n" }
+        for mode in sim.lanes.map(\.mode) where !real.lanes.contains(where: { $0.mode == mode }) {
+            out += "note: the \(mode.rawValue) lane has no real-broker form: its \(real.broker ?? "real") column is '-'\n"
+        }
         out += "\n" + Format.rightPad("", labelWidth)
         for lane in sim.lanes { out += Format.leftPad(lane.mode.rawValue, 2 * col) + "  " }
         out += "\n" + Format.rightPad("", labelWidth)
         for _ in sim.lanes { out += Format.leftPad("sim", col) + Format.leftPad(real.broker ?? "real", col) + "  " }
         out += "\n"
-        let pairs = Array(zip(sim.lanes, real.lanes))
+        // Lanes matched by mode: a lane the real broker cannot run shows '-'.
+        let pairs = sim.lanes.map { s in (s, real.lanes.first { $0.mode == s.mode }) }
         func row(_ label: String, _ value: (Summary.LaneSummary) -> String) {
             out += Format.rightPad(label, labelWidth)
-            for (s, r) in pairs { out += Format.leftPad(value(s), col) + Format.leftPad(value(r), col) + "  " }
+            for (s, r) in pairs { out += Format.leftPad(value(s), col) + Format.leftPad(r.map(value) ?? "-", col) + "  " }
             out += "\n"
         }
         row("produced") { String($0.produced) }

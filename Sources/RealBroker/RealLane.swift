@@ -49,6 +49,11 @@ final class RealLane {
     /// The control connection generation whose stream and consumer are set up.
     private(set) var setUpGeneration = -1
     private var setupStep = 0
+    /// When the setup's last request left, and on which connection: an answer that never
+    /// comes (a reconnect in between, a server still starting) is asked again after 2 s.
+    private var setupSentNanos: Int64 = 0
+    private var setupGeneration = -1
+    private var advisoryGeneration = -1
     private(set) var setupError: String?
     private var requestSeq = 0
 
@@ -197,14 +202,21 @@ final class RealLane {
 
     private func startSetup() {
         setupStep = 1
+        setupSentNanos = RealRun.monotonicNanos()
+        setupGeneration = control.generation
         request(JetStream.createStream(stream, subject: subject, file: settings.durable,
                                        dedupWindowMicros: settings.dedupWindowMicros > 0 ? settings.dedupWindowMicros : 120_000_000),
                 tag: "stream")
-        control.subscribe(JetStream.maxDeliveriesAdvisory(stream, consumerName))
+        // Once per connection: a setup asked again must not deliver each advisory twice.
+        if advisoryGeneration != control.generation {
+            advisoryGeneration = control.generation
+            control.subscribe(JetStream.maxDeliveriesAdvisory(stream, consumerName))
+        }
     }
 
     private func createConsumer() {
         setupStep = 2
+        setupSentNanos = RealRun.monotonicNanos()
         request(JetStream.createConsumer(stream, consumerName, explicitAcks: mode.acksAfterProcessing, ackWaitMicros: settings.ackTimeoutMicros,
                                          maxAckPending: max(1, settings.prefetch) * max(1, settings.consumers), maxDeliver: settings.maxDeliveries),
                 tag: "consumer")
@@ -281,6 +293,10 @@ final class RealLane {
 
     /// One turn: read what arrived, then act on time.
     func turn(producing: Bool) {
+        if setupStep == 1 || setupStep == 2,
+           setupGeneration != control.generation || RealRun.monotonicNanos() - setupSentNanos > 2_000_000_000 {
+            setupStep = 0
+        }
         if control.ready && setUpGeneration != control.generation && setupStep == 0 { startSetup() }
         if !control.isOpen { setupStep = 0 }
         for m in take(control) { handleControl(m) }

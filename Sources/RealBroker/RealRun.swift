@@ -100,7 +100,8 @@ public final class RealRun {
             }
             if Self.monotonicNanos() > deadline {
                 close()
-                let why = lanes.compactMap(\.control.lastError).first.map { " (\($0))" } ?? ""
+                let why = lanes.compactMap(\.control.lastError).first.map { " (\($0))" }
+                    ?? server.map { "; its log ends: " + NatsServer.tail($0.storeDir + "/server.log") } ?? ""
                 throw RealBrokerError("the server at 127.0.0.1:\(port) did not set up JetStream streams within 10 s\(why)")
             }
         }

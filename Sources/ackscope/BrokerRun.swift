@@ -44,8 +44,8 @@ enum RealBrokerRun {
     }
 
     /// Fails with one line before anything starts when the settings ask what a real lane cannot do.
-    static func check(_ s: Settings, unlimitedAllowed: Bool = false) throws(CommandError) {
-        if s.modes.contains(.inProcess) {
+    static func check(_ s: Settings, unlimitedAllowed: Bool = false, allowInProcess: Bool = false) throws(CommandError) {
+        if s.modes.contains(.inProcess) && !allowInProcess {
             throw CommandError("--broker nats: the in-process lane has no real-broker form (its point is that no network sits between broker and consumer); "
                 + "use --modes at-most-once,at-least-once,idempotent,effectively-once")
         }

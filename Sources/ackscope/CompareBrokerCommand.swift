@@ -20,6 +20,9 @@ struct CompareBrokerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A scenario NAME from Scenarios/ or a PATH to a .toml file (repeat for several).", valueName: "name|path"))
     var scenario: [String] = []
 
+    @Flag(help: "Every shipped scenario (`ackscope scenarios`), in name order.")
+    var all = false
+
     @Option(help: ArgumentHelp("The real broker: nats (a private nats-server, the default) or nats://127.0.0.1:PORT.", valueName: "nats|nats://127.0.0.1:PORT"))
     var broker: String = "nats"
 
@@ -30,7 +33,8 @@ struct CompareBrokerCommand: ParsableCommand {
     var json: String?
 
     mutating func validate() throws {
-        if scenario.isEmpty { throw ValidationError("give --scenario NAME (see `ackscope scenarios`); repeat it for several") }
+        if scenario.isEmpty && !all { throw ValidationError("give --scenario NAME (see `ackscope scenarios`; repeat it for several) or --all") }
+        if !scenario.isEmpty && all { throw ValidationError("--all runs every shipped scenario: give it without --scenario") }
         if broker == "sim" { throw ValidationError("--broker sim: compare-broker compares the model with a real broker; give nats or nats://127.0.0.1:PORT") }
     }
 
@@ -38,9 +42,15 @@ struct CompareBrokerCommand: ParsableCommand {
         let target = try BrokerOption(broker: broker).target()!
         let overrides = workload.workload(seed: seed)
         var loaded: [(Experiment, String)] = []
-        for name in scenario {
+        let names = all ? ScenarioFiles.available().map(\.name) : scenario
+        if names.isEmpty { throw CommandError("--all: no Scenarios/ folder found next to the executable or in ./Scenarios") }
+        for name in names {
             let (experiment, title) = try ScenarioFiles.experiment(name, overrides: overrides)
-            try RealBrokerRun.check(experiment.settings)
+            // The in-process lane has no real form: the model runs it, the real side leaves it out.
+            if experiment.settings.modes.contains(.inProcess) && experiment.settings.modes.count == 1 {
+                throw CommandError("\(name): its only lane is in-process, which has no real-broker form")
+            }
+            try RealBrokerRun.check(experiment.settings, allowInProcess: true)
             loaded.append((experiment, title ?? name))
         }
         Signals.installForHeadless()
@@ -50,7 +60,9 @@ struct CompareBrokerCommand: ParsableCommand {
         for (k, (experiment, title)) in loaded.enumerated() {
             let sim = experiment.run { _ in Signals.pending() != nil }
             progress.update { "\(title): the real server" }
-            let real = try RealBrokerRun.run(experiment, target: target, events: nil, csv: nil, progress: progress) { Signals.pending() != nil }
+            var realExperiment = experiment
+            realExperiment.settings.modes.removeAll { $0 == .inProcess }
+            let real = try RealBrokerRun.run(realExperiment, target: target, events: nil, csv: nil, progress: progress) { Signals.pending() != nil }
             progress.clear()
             let comparison = BrokerComparison(title: title, sim: sim, real: real)
             if json != "-" { print((k > 0 ? "\n" : "") + comparison.table(), terminator: "") }

@@ -94,6 +94,8 @@ struct RealBrokerEndToEndTests {
     @Test func badBrokerInputIsOneLineAndExitTwo() throws {
         let bin = try #require(ackscopeBinary())
         for args in [["run", "--broker", "kafka"], ["run", "--broker", "nats://10.0.0.1:4222"],
+                     ["compare-broker"], ["compare-broker", "--all", "--scenario", "partition-heal"],
+                     ["compare-broker", "--scenario", "partition-heal", "--broker", "sim"],
                      ["run", "--broker", "nats", "--modes", "in-process"], ["--broker", "nats", "--record", "/tmp/x.toml"]] {
             let (status, out, err) = sh([bin] + args)
             #expect(status == 2, "\(args)")

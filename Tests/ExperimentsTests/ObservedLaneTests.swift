@@ -78,4 +78,19 @@ import Testing
         let json = c.json()
         #expect(json.hasPrefix("{\"scenario\":\"t\",\"sim\":{\"seed\":1") && json.contains(",\"nats\":{\"broker\":\"nats\"") && json.hasSuffix("}\n"))
     }
+
+    /// A lane the real broker cannot run (in-process) keeps its model column and shows '-'.
+    @Test func aLaneWithoutARealFormShowsADash() {
+        var s = Settings()
+        s.durationMicros = 1_000_000
+        s.modes = [.atLeastOnce, .inProcess]
+        let sim = Experiment(settings: s).run()
+        let real = Summary(settings: s, observed: [Self.lane(.atLeastOnce, produced: 50, effected: 50)],
+                           drainedAt: [1], drainRequested: true, broker: "nats")
+        let table = BrokerComparison(title: "t", sim: sim, real: real).table()
+        #expect(table.contains("note: the in-process lane has no real-broker form"))
+        let produced = table.split(separator: "\n").first { $0.hasPrefix("produced") }?.split(separator: " ").map(String.init) ?? []
+        // produced, then sim and nats under at-least-once, then sim and '-' under in-process.
+        #expect(produced.count == 5 && produced[2] == "50" && produced[4] == "-" && Int(produced[3]) != nil, "\(produced)")
+    }
 }
