@@ -50,11 +50,8 @@ public struct Lane: Sendable {
     var producers: [Producer]
     var consumers: [Consumer]
     var record: IdempotencyRecord
-    /// Highest sequence applied per (producer, key): `out_of_order` and the version check.
-    var lastApplied: [UInt64]
-    /// The sink's value per (producer, key): the sequence of the last write performed. With
-    /// ordered processing it ends equal to `lastApplied`; a late old write leaves it stale.
-    var sinkValue: [UInt64]
+    /// The sink, per (producer, key).
+    var sink: Sink
     var brokerIsolated = false
     var productionOver = false
 
@@ -71,8 +68,7 @@ public struct Lane: Sendable {
         producers = Array(repeating: Producer(), count: s.producers)
         consumers = Array(repeating: Consumer(), count: s.consumers)
         record = IdempotencyRecord(producers: s.producers)
-        lastApplied = Array(repeating: 0, count: s.producers * max(1, s.keys))
-        sinkValue = lastApplied
+        sink = Sink(slots: s.producers * max(1, s.keys))
         duplicationEverOn = s.duplicationPerMillion > 0
         for p in 0..<s.producers {
             queue.push(time: nextGap(p), kind: .produce, link: Int32(p), packet: Self.noPacket)
@@ -86,7 +82,7 @@ public struct Lane: Sendable {
     public var pending: Int { tracker.pending }
     /// Keys whose final value in the sink is not their newest message's: the lasting damage
     /// of out-of-order effects (0 means processing produced the ordered result).
-    public var staleKeys: Int { zip(sinkValue, lastApplied).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) } }
+    public var staleKeys: Int { sink.staleKeys }
     public var produced: Int { tracker.produced }
     /// Whether the message has been published in this lane (its producer got that far).
     public func hasPublished(_ id: MessageID) -> Bool { id.producer < producers.count && id.seq < producers[id.producer].nextSeq }
@@ -654,22 +650,9 @@ public struct Lane: Sendable {
         } else {
             tally.duplicateEffects += 1
         }
-        var overtook: UInt64 = 0
-        if mode == .effectivelyOnce {
-            // Version check: an older write for a key never overwrites a newer one.
-            if id.seq > lastApplied[slot] {
-                lastApplied[slot] = id.seq
-                sinkValue[slot] = id.seq
-            }
-        } else {
-            sinkValue[slot] = id.seq  // a plain write: whatever arrives last wins
-            if id.seq < lastApplied[slot] {
-                tally.outOfOrder += 1
-                overtook = lastApplied[slot]
-            } else {
-                lastApplied[slot] = id.seq
-            }
-        }
+        // Version check for effectively-once: an older write for a key never overwrites a newer one.
+        let overtook = sink.write(id.seq, slot: slot, versionCheck: mode == .effectivelyOnce)
+        if overtook != 0 { tally.outOfOrder += 1 }
         if recording.wants(.applied) {
             recorded.append(SimEvent(atMicros: now, kind: .applied, hop: .deliver, message: id, attempt: deliveryCount, node: .consumer(c),
                           count: Int64(before) + 1, other: overtook))

@@ -30,8 +30,7 @@ final class RealLane {
     // The sink and its idempotency record: durable, they survive a consumer crash.
     private var effects: [MessageID: Int] = [:]
     private var record: Set<MessageID> = []
-    private var lastApplied: [UInt64]
-    private var sinkValue: [UInt64]
+    private var sink: Sink
     /// Messages some consumer received before (duplicate deliveries).
     private var received: Set<MessageID> = []
     /// Messages whose last copy a client saw go: an at-most-once consumer crashed holding it.
@@ -113,8 +112,7 @@ final class RealLane {
         dice = Dice(seed: settings.seed)
         control = NatsConnection(name: "\(runID)-\(tag)-ctl", port: port)
         let slots = max(1, settings.producers * max(1, settings.keys))
-        lastApplied = Array(repeating: 0, count: slots)
-        sinkValue = Array(repeating: 0, count: slots)
+        sink = Sink(slots: slots)
         producers = (0..<settings.producers).map { p in
             Producer(conn: NatsConnection(name: "\(runID)-\(tag)-p\(p + 1)", port: port), nextAt: 0)
         }
@@ -490,7 +488,7 @@ final class RealLane {
     private func applyEffect(_ d: Delivery, consumer c: Int) {
         let id = d.id
         let slot = id.producer * max(1, settings.keys) + Int(d.key)
-        guard slot < sinkValue.count else { return }
+        guard slot < sink.slots else { return }
         if mode.keepsIdempotencyRecord && !record.insert(id).inserted {
             counters.duplicatesSuppressed += 1
             emit(SimEvent(atMicros: now, kind: .suppressed, hop: .deliver, cause: .idempotencyRecord, message: id, attempt: d.count, node: .consumer(c)))
@@ -509,21 +507,8 @@ final class RealLane {
         } else {
             counters.duplicateEffects += 1
         }
-        var overtook: UInt64 = 0
-        if mode == .effectivelyOnce {
-            if id.seq > lastApplied[slot] {
-                lastApplied[slot] = id.seq
-                sinkValue[slot] = id.seq
-            }
-        } else {
-            sinkValue[slot] = id.seq
-            if id.seq < lastApplied[slot] {
-                counters.outOfOrder += 1
-                overtook = lastApplied[slot]
-            } else {
-                lastApplied[slot] = id.seq
-            }
-        }
+        let overtook = sink.write(id.seq, slot: slot, versionCheck: mode == .effectivelyOnce)
+        if overtook != 0 { counters.outOfOrder += 1 }
         emit(SimEvent(atMicros: now, kind: .applied, hop: .deliver, message: id, attempt: d.count, node: .consumer(c),
                       count: Int64(before) + 1, other: overtook))
     }
@@ -648,7 +633,7 @@ final class RealLane {
         }
     }
 
-    var staleKeys: Int { zip(sinkValue, lastApplied).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) } }
+    var staleKeys: Int { sink.staleKeys }
 
     func observed() -> ObservedLane {
         var o = ObservedLane(mode: mode)

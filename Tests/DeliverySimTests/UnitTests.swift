@@ -246,8 +246,8 @@ import Experiments
         _ = sim.runToEnd()
         var lane = sim.lanes[0]
         #expect(lane.promiseChecks(drained: true).first { $0.name == "final_state" }?.status == .pass)
-        let slot = lane.lastApplied.firstIndex { $0 > 1 }!
-        lane.sinkValue[slot] = lane.lastApplied[slot] - 1
+        let slot = lane.sink.lastApplied.firstIndex { $0 > 1 }!
+        lane.sink.value[slot] = lane.sink.lastApplied[slot] - 1
         #expect(lane.staleKeys == 1)
         #expect(lane.promiseChecks(drained: true).first { $0.name == "final_state" }?.status == .fail)
     }
